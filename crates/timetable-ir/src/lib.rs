@@ -1,0 +1,1 @@
+//! The timetable IR (work in progress).
