@@ -1,10 +1,8 @@
-use clap::Parser;
-
-/// timetable: a compiler toolchain for a software-scheduled dataflow processor.
-#[derive(Parser)]
-#[command(version)]
-struct Cli {}
-
 fn main() {
-    let _ = Cli::parse();
+    let stdout = std::io::stdout();
+    let stderr = std::io::stderr();
+    let mut out = stdout.lock();
+    let mut err = stderr.lock();
+    let code = timetable::run(std::env::args_os(), &mut out, &mut err);
+    std::process::exit(code);
 }

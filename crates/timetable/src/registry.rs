@@ -1,0 +1,14 @@
+//! The passes and module checks this build of `timetable` knows.
+
+use timetable_ir::pass::PassInfo;
+use timetable_ir::verify::ModuleCheck;
+
+/// Every pass `opt --passes` accepts.
+pub fn passes() -> Vec<PassInfo> {
+    timetable_ir::passes::registry()
+}
+
+/// The independent whole-module checks every verification runs.
+pub fn checks() -> Vec<&'static dyn ModuleCheck> {
+    Vec::new()
+}
