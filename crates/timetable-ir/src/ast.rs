@@ -30,9 +30,9 @@ pub struct Entry {
 }
 
 #[derive(Clone, Debug)]
-pub struct File {
+pub struct File<'s> {
     pub targets: Vec<TargetDef>,
-    pub module: Option<ModuleDef>,
+    pub module: Option<ModuleDef<'s>>,
 }
 
 #[derive(Clone, Debug)]
@@ -42,36 +42,38 @@ pub struct TargetDef {
 }
 
 #[derive(Clone, Debug)]
-pub struct ModuleDef {
+pub struct ModuleDef<'s> {
     pub name: Spanned<String>,
     pub target: Spanned<String>,
     pub stage: Spanned<String>,
-    pub functions: Vec<FuncDef>,
+    pub functions: Vec<FuncDef<'s>>,
     pub span: Span,
 }
 
 #[derive(Clone, Debug)]
-pub struct FuncDef {
+pub struct FuncDef<'s> {
     pub name: Spanned<String>,
-    pub args: Vec<ArgDef>,
+    pub args: Vec<ArgDef<'s>>,
     pub results: Vec<Spanned<Type>>,
     pub attrs: Vec<Entry>,
-    pub ops: Vec<OpDef>,
+    pub ops: Vec<OpDef<'s>>,
     pub span: Span,
 }
 
 #[derive(Clone, Debug)]
-pub struct ArgDef {
-    pub name: Spanned<String>,
+pub struct ArgDef<'s> {
+    pub name: Spanned<&'s str>,
     pub ty: Spanned<Type>,
     pub attrs: Vec<Entry>,
 }
 
+/// Value names borrow from the source: a large module parses without a string
+/// allocation per use.
 #[derive(Clone, Debug)]
-pub struct OpDef {
-    pub results: Vec<Spanned<String>>,
-    pub name: Spanned<String>,
-    pub operands: Vec<Spanned<String>>,
+pub struct OpDef<'s> {
+    pub results: Vec<Spanned<&'s str>>,
+    pub name: Spanned<&'s str>,
+    pub operands: Vec<Spanned<&'s str>>,
     pub attrs: Vec<Entry>,
     pub operand_types: Vec<Spanned<Type>>,
     pub result_types: Vec<Spanned<Type>>,

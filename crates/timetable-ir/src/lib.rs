@@ -17,6 +17,7 @@ pub mod codes;
 pub mod diag;
 pub mod driver;
 pub mod effects;
+pub mod generate;
 pub mod ir;
 pub mod layout;
 pub mod lexer;

@@ -14,7 +14,7 @@ use crate::registry::Opcode;
 use crate::span::{SourceFile, Span};
 use crate::target::Target;
 use lalrpop_util::ParseError;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 /// Everything one file holds: target definitions and at most one module.
 #[derive(Clone, Debug)]
@@ -89,7 +89,7 @@ fn target_from_def(def: &ast::TargetDef) -> Result<Target, Diagnostics> {
 
 // ---- syntax -------------------------------------------------------------------------
 
-fn parse_syntax(text: &str) -> Result<ast::File, Diagnostics> {
+fn parse_syntax(text: &str) -> Result<ast::File<'_>, Diagnostics> {
     let mut recovered = Vec::new();
     let result = FileParser::new().parse(&mut recovered, Lexer::new(text));
     let mut errors: Vec<ParseError<usize, Tok<'_>, SyntaxError>> =
@@ -197,7 +197,7 @@ fn attrs_from_entries(entries: &[ast::Entry]) -> Result<Attrs, Diagnostics> {
     }
 }
 
-fn resolve_module(m: ast::ModuleDef, targets: Vec<Target>) -> Result<Module, Diagnostics> {
+fn resolve_module(m: ast::ModuleDef<'_>, targets: Vec<Target>) -> Result<Module, Diagnostics> {
     let mut diags = Vec::new();
     let stage = Stage::from_name(&m.stage.node).unwrap_or_else(|| {
         diags.push(
@@ -234,7 +234,7 @@ fn resolve_module(m: ast::ModuleDef, targets: Vec<Target>) -> Result<Module, Dia
 
 /// Resolves one function: every use must follow its definition, names are unique, op
 /// names are registered, and the written signature matches the operands' types.
-fn resolve_function(f: ast::FuncDef) -> Result<Function, Diagnostics> {
+fn resolve_function<'s>(f: ast::FuncDef<'s>) -> Result<Function, Diagnostics> {
     let mut diags = Vec::new();
     let mut func = Function::new(
         &f.name.node,
@@ -247,38 +247,34 @@ fn resolve_function(f: ast::FuncDef) -> Result<Function, Diagnostics> {
         Attrs::new()
     });
 
-    // Every name defined anywhere in the function, to explain uses before definitions.
-    let all_defs: HashMap<String, Span> = f
-        .ops
-        .iter()
-        .flat_map(|op| op.results.iter())
-        .map(|r| (r.node.clone(), r.span))
-        .collect();
-    let mut scope: HashMap<String, Handle<Value>> = HashMap::new();
+    let mut scope: FxHashMap<&'s str, Handle<Value>> = FxHashMap::default();
+    // Every name defined anywhere in the function, built on the first undefined use to
+    // say "defined here, after its use".
+    let mut all_defs: Option<FxHashMap<&'s str, Span>> = None;
 
     for arg in &f.args {
         let attrs = attrs_from_entries(&arg.attrs).unwrap_or_else(|mut e| {
             diags.append(&mut e);
             Attrs::new()
         });
-        let v = func.add_arg(&arg.name.node, arg.ty.node.clone(), attrs, arg.name.span);
+        let v = func.add_arg(arg.name.node, arg.ty.node.clone(), attrs, arg.name.span);
         define(&mut scope, &arg.name, v, &func, &mut diags);
     }
 
-    for op in f.ops {
-        let opcode = Opcode::from_name(&op.name.node);
+    for op in &f.ops {
+        let opcode = Opcode::from_name(op.name.node);
         if opcode.is_none() {
             let mut d =
                 Diagnostic::error(codes::UNKNOWN_OP, format!("unknown op `{}`", op.name.node))
                     .primary(op.name.span, "not a registered op");
-            if let Some(near) = nearest_op_name(&op.name.node) {
+            if let Some(near) = nearest_op_name(op.name.node) {
                 d = d.note(format!("did you mean `{near}`?"));
             }
             diags.push(d);
         }
         let mut operands = Vec::new();
         for name in &op.operands {
-            match scope.get(&name.node) {
+            match scope.get(name.node) {
                 Some(&v) => operands.push(v),
                 None => {
                     let mut d = Diagnostic::error(
@@ -286,14 +282,21 @@ fn resolve_function(f: ast::FuncDef) -> Result<Function, Diagnostics> {
                         format!("use of undefined value `%{}`", name.node),
                     )
                     .primary(name.span, "not defined before this use");
-                    if let Some(&def) = all_defs.get(&name.node) {
+                    let defs = all_defs.get_or_insert_with(|| {
+                        f.ops
+                            .iter()
+                            .flat_map(|o| &o.results)
+                            .map(|r| (r.node, r.span))
+                            .collect()
+                    });
+                    if let Some(&def) = defs.get(name.node) {
                         d = d.secondary(def, "defined here, after its use");
                     }
                     diags.push(d);
                 }
             }
         }
-        let sig_ok = check_signature(&op, &operands, &func, &mut diags);
+        let sig_ok = check_signature(op, &operands, &func, &mut diags);
         let attrs = attrs_from_entries(&op.attrs).unwrap_or_else(|mut e| {
             diags.append(&mut e);
             Attrs::new()
@@ -301,10 +304,10 @@ fn resolve_function(f: ast::FuncDef) -> Result<Function, Diagnostics> {
         let (Some(opcode), true) = (opcode, sig_ok && operands.len() == op.operands.len()) else {
             // Keep the results' names in scope so later uses do not cascade into errors.
             for r in &op.results {
-                scope.entry(r.node.clone()).or_insert_with(|| {
+                scope.entry(r.node).or_insert_with(|| {
                     func.values.append(
                         Value {
-                            name: r.node.clone(),
+                            name: r.node.to_string(),
                             ty: crate::types::Type::Vec(crate::types::ElemType::F32),
                             def: ValueDef::Arg(usize::MAX),
                         },
@@ -321,10 +324,10 @@ fn resolve_function(f: ast::FuncDef) -> Result<Function, Diagnostics> {
                 .results
                 .iter()
                 .zip(&op.result_types)
-                .map(|(n, t)| (n.node.clone(), t.node.clone()))
+                .map(|(n, t)| (n.node.to_string(), t.node.clone()))
                 .collect(),
             attrs,
-            loc: op.loc,
+            loc: op.loc.clone(),
         };
         let handle = func.push_op(spec, op.span);
         let results = func.ops[handle].results.clone();
@@ -341,14 +344,14 @@ fn resolve_function(f: ast::FuncDef) -> Result<Function, Diagnostics> {
 }
 
 /// Brings a definition into scope, reporting a duplicate name with both places.
-fn define(
-    scope: &mut HashMap<String, Handle<Value>>,
-    name: &ast::Spanned<String>,
+fn define<'s>(
+    scope: &mut FxHashMap<&'s str, Handle<Value>>,
+    name: &ast::Spanned<&'s str>,
     value: Handle<Value>,
     func: &Function,
     diags: &mut Diagnostics,
 ) {
-    if let Some(&prev) = scope.get(&name.node) {
+    if let Some(&prev) = scope.get(name.node) {
         diags.push(
             Diagnostic::error(
                 codes::DUPLICATE_VALUE,
@@ -358,14 +361,14 @@ fn define(
             .secondary(func.value_span(prev), "first defined here"),
         );
     } else {
-        scope.insert(name.node.clone(), value);
+        scope.insert(name.node, value);
     }
 }
 
 /// The written signature must list one type per operand and per result, and each operand
 /// type must be the type of the value passed.
 fn check_signature(
-    op: &ast::OpDef,
+    op: &ast::OpDef<'_>,
     operands: &[Handle<Value>],
     func: &Function,
     diags: &mut Diagnostics,

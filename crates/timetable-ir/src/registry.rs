@@ -527,7 +527,12 @@ impl Opcode {
     }
 
     pub fn from_name(name: &str) -> Option<Opcode> {
-        Opcode::ALL.iter().copied().find(|op| op.name() == name)
+        static BY_NAME: std::sync::OnceLock<rustc_hash::FxHashMap<&'static str, Opcode>> =
+            std::sync::OnceLock::new();
+        BY_NAME
+            .get_or_init(|| Opcode::ALL.iter().map(|&op| (op.name(), op)).collect())
+            .get(name)
+            .copied()
     }
 }
 

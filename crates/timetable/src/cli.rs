@@ -79,6 +79,29 @@ pub enum Command {
     /// Inspect targets.
     #[command(subcommand)]
     Target(TargetCommand),
+    /// Print a generated machine-level program (for benchmarks and property tests).
+    Gen(GenArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct GenArgs {
+    /// Approximate number of ops.
+    #[arg(long, default_value_t = 1000)]
+    pub ops: usize,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Target name.
+    #[arg(long, default_value = "tsp")]
+    pub target: String,
+    /// Element type of the data.
+    #[arg(long, default_value = "f32")]
+    pub elem: String,
+    /// Leave out MXM blocks.
+    #[arg(long)]
+    pub no_mxm: bool,
+    /// Output file (written atomically); `-` or absent writes standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<String>,
 }
 
 #[derive(Args, Debug)]

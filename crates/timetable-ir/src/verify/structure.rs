@@ -71,7 +71,7 @@ pub(super) fn check(func: &Function, diags: &mut Diagnostics) -> bool {
 
 /// Names must be unique among the values that print, or the printout would not parse.
 fn check_unique_names(func: &Function, diags: &mut Diagnostics) {
-    let mut seen = std::collections::HashMap::new();
+    let mut seen = rustc_hash::FxHashMap::default();
     let printed = func.args.iter().map(|a| a.value).chain(
         func.body_ops()
             .flat_map(|(_, op)| op.results.iter().copied()),

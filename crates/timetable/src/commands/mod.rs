@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 mod fmt;
+mod generate;
 mod opt;
 mod target;
 
@@ -37,5 +38,6 @@ pub fn dispatch(cli: &Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Co
         }
         Command::Opt(args) => opt::run(args, &targets, stdout, stderr),
         Command::Target(cmd) => target::run(cmd, &targets, stdout),
+        Command::Gen(args) => generate::run(args, &targets, stdout),
     }
 }
