@@ -565,3 +565,21 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod doc_tests {
+    use super::Opcode;
+
+    /// The language reference must describe every registered op.
+    #[test]
+    fn every_op_is_documented() {
+        let doc = include_str!("../../../docs/ir.md");
+        for op in Opcode::ALL {
+            assert!(
+                doc.contains(&format!("`{}`", op.name())),
+                "docs/ir.md does not describe `{}`",
+                op.name()
+            );
+        }
+    }
+}
