@@ -81,6 +81,8 @@ pub enum Command {
     Target(TargetCommand),
     /// Print a generated machine-level program (for benchmarks and property tests).
     Gen(GenArgs),
+    /// Run dataflow analyses and print the module with their results as attributes.
+    Analyze(crate::commands::analyze::AnalyzeArgs),
 }
 
 #[derive(Args, Debug)]

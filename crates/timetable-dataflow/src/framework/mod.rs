@@ -17,6 +17,8 @@ mod cfg;
 mod cursor;
 mod engine;
 mod lattice;
+#[cfg(test)]
+mod tests;
 
 pub use analysis::{Analysis, Direction, OpLocation};
 pub use cfg::{BlockGraph, BlockId, CfgError, ControlFlowGraph, StraightLine, postorder};

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub(crate) mod analyze;
 mod fmt;
 mod generate;
 mod opt;
@@ -39,5 +40,8 @@ pub fn dispatch(cli: &Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Co
         Command::Opt(args) => opt::run(args, &targets, stdout, stderr),
         Command::Target(cmd) => target::run(cmd, &targets, stdout),
         Command::Gen(args) => generate::run(args, &targets, stdout),
+        Command::Analyze(args) => {
+            analyze::run(args, &targets, cli.global.error_format(), stdout, stderr)
+        }
     }
 }
