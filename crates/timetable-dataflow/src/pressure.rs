@@ -3,7 +3,7 @@
 //! times the lane count). One sweep over sorted range endpoints: `n log n`.
 
 use crate::liveness::LiveRanges;
-use crate::program::TimeBase;
+use crate::program::{TimeBase, definition_order};
 use timetable_ir::machine::buffer_words;
 use timetable_ir::{Function, Handle, Target, Value};
 
@@ -19,7 +19,7 @@ pub struct Step {
 pub struct Peak {
     pub time: u64,
     pub words: u64,
-    /// Buffers live at `time`, in value order.
+    /// Buffers live at `time`, in definition order.
     pub buffers: Vec<Handle<Value>>,
 }
 
@@ -63,11 +63,13 @@ impl PressureProfile {
             .copied()
             .reduce(|best, s| if s.words > best.words { s } else { best })
             .expect("at least one step");
-        let buffers = ranges
+        let rank = definition_order(func);
+        let mut buffers: Vec<Handle<Value>> = ranges
             .buffers(func)
             .filter(|(_, r)| top.words > 0 && r.contains(top.start))
             .map(|(b, _)| b)
             .collect();
+        buffers.sort_by_key(|b| rank[b.index()]);
         PressureProfile {
             base: ranges.base(),
             steps,

@@ -73,6 +73,22 @@ pub fn op_latency(op: &Op, target: &Target) -> u32 {
     op.def().latency.map_or(0, |class| target.latency(class))
 }
 
+/// A rank for every value in definition order — arguments first, then op results in
+/// program order — so listings do not depend on how the arena happens to be laid out
+/// (a reparsed module lists the same values in the same order). Values of detached ops
+/// rank last.
+pub fn definition_order(func: &Function) -> Vec<u32> {
+    let mut rank = vec![u32::MAX; func.values.len()];
+    let defined = func.args.iter().map(|a| a.value).chain(
+        func.body_ops()
+            .flat_map(|(_, op)| op.results.iter().copied()),
+    );
+    for (i, v) in defined.enumerate() {
+        rank[v.index()] = i as u32;
+    }
+    rank
+}
+
 /// Where each op of a function sits in the body.
 #[derive(Clone, Debug)]
 pub struct Positions {

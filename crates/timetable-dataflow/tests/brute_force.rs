@@ -70,7 +70,10 @@ fn brute_live_after(func: &Function, i: isize, v: Handle<Value>) -> bool {
                 func.body.iter().position(|&h| h == op).unwrap() as isize <= i
             }
         };
-        return defined && after.clone().any(|j| touch(func, j as usize, v) == Touch::Read);
+        return defined
+            && after
+                .clone()
+                .any(|j| touch(func, j as usize, v) == Touch::Read);
     }
     let constant = match func.value(v).def {
         ValueDef::Result { op, .. } => func.op(op).opcode == Opcode::MemConst,
@@ -125,10 +128,11 @@ fn check_liveness(module: &Module) -> Result<(), TestCaseError> {
             .handles()
             .filter(|&v| brute_live_after(func, at.index as isize, v))
             .collect();
-        if &expected != live && failure.is_none() {
+        let actual: BTreeSet<Handle<Value>> = live.iter().collect();
+        if expected != actual && failure.is_none() {
             failure = Some(format!(
                 "after op {}: dataflow {:?}, brute force {:?}",
-                at.index, live, expected
+                at.index, actual, expected
             ));
         }
     });
@@ -210,7 +214,11 @@ fn check_deps(module: &Module) -> Result<(), TestCaseError> {
         .map(|(_, op)| effects::locations(func, op))
         .collect();
     for (to, d) in g.edges() {
-        prop_assert!((d.from as usize) < to, "edge {} -> {to} goes backwards", d.from);
+        prop_assert!(
+            (d.from as usize) < to,
+            "edge {} -> {to} goes backwards",
+            d.from
+        );
     }
     for i in 0..n {
         // Longest path from i to every later node.

@@ -70,10 +70,20 @@ fn liveness_around_a_back_edge_needs_a_second_pass() {
         )
         .unwrap();
     }
-    writeln!(out, "ranges with the loop: {}", ranges(func, &liveness.ranges())).unwrap();
+    writeln!(
+        out,
+        "ranges with the loop: {}",
+        ranges(func, &liveness.ranges())
+    )
+    .unwrap();
     let line = StraightLine::new(func);
     let straight = Liveness::compute(func, &line);
-    writeln!(out, "ranges straight-line: {}", ranges(func, &straight.ranges())).unwrap();
+    writeln!(
+        out,
+        "ranges straight-line: {}",
+        ranges(func, &straight.ranges())
+    )
+    .unwrap();
     insta::assert_snapshot!(out);
 
     // More than one visit per block: the back edge carried `%k` into the latch.
@@ -81,7 +91,12 @@ fn liveness_around_a_back_edge_needs_a_second_pass() {
     assert_eq!(stats.live.block_visits, 6);
     assert_eq!(straight.stats().live.block_visits, 1);
     let k = func.op(func.body[1]).results[0];
-    assert!(liveness.results().entry_state(BlockId::new(2)).contains(k.index()));
+    assert!(
+        liveness
+            .results()
+            .entry_state(BlockId::new(2))
+            .contains(k.index())
+    );
     assert_eq!(liveness.ranges().get(k).unwrap().end, 7);
     assert_eq!(straight.ranges().get(k).unwrap().end, 6);
 }

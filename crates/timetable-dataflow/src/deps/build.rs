@@ -2,13 +2,13 @@
 
 use super::sites::{HopModel, HopStats, Site};
 use super::{Cause, Dep, DepGraph, DepKind, MemoryLocation};
-use crate::program::{Positions, op_latency};
+use crate::program::op_latency;
 use rustc_hash::FxHashMap;
 use std::cmp::Reverse;
 use timetable_ir::effects::{self, Location};
 use timetable_ir::machine::{self, Placement};
 use timetable_ir::registry::Access;
-use timetable_ir::{Function, Handle, Target, Value, ValueDef};
+use timetable_ir::{Function, Target};
 
 /// The dependence from an earlier access to a later access of one location, with the
 /// minimum issue distance (`Lw`: the writer's functional delay):
@@ -148,7 +148,6 @@ fn expand(
 
 pub(super) fn build(func: &Function, target: &Target) -> DepGraph {
     let n = func.body.len();
-    let positions = Positions::new(func);
     let model = HopModel::new(target);
     let sites: Vec<Site> = func
         .body_ops()
@@ -163,6 +162,16 @@ pub(super) fn build(func: &Function, target: &Target) -> DepGraph {
         placements[b.index()] = machine::placement(func, b);
     }
 
+    // The body index producing each vector (buffers are not data in flight).
+    let mut producer = vec![u32::MAX; func.values.len()];
+    for (pos, (_, op)) in func.body_ops().enumerate() {
+        for &r in &op.results {
+            if !func.ty(r).is_mem() {
+                producer[r.index()] = pos as u32;
+            }
+        }
+    }
+
     let mut table = MemoryTable::default();
     let mut pred_start = Vec::with_capacity(n + 1);
     pred_start.push(0u32);
@@ -175,7 +184,8 @@ pub(super) fn build(func: &Function, target: &Target) -> DepGraph {
     for (pos, (_, op)) in func.body_ops().enumerate() {
         incoming.clear();
         for &v in &op.operands {
-            if let Some(from) = producer(func, &positions, v) {
+            let from = producer[v.index()] as usize;
+            if from < pos {
                 let (d, _) = model.hops(sites[from], sites[pos]);
                 incoming.push(Dep {
                     from: from as u32,
@@ -238,17 +248,6 @@ pub(super) fn build(func: &Function, target: &Target) -> DepGraph {
         succ_start,
         succs,
         hops,
-    }
-}
-
-/// The body index of the op producing vector `v` (buffers are not data in flight).
-fn producer(func: &Function, positions: &Positions, v: Handle<Value>) -> Option<usize> {
-    if func.ty(v).is_mem() {
-        return None;
-    }
-    match func.value(v).def {
-        ValueDef::Result { op, .. } => positions.of(op),
-        ValueDef::Arg(_) => None,
     }
 }
 

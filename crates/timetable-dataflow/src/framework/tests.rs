@@ -120,10 +120,7 @@ fn loops_iterate_until_nothing_changes() {
 #[test]
 fn backward_liveness_around_a_back_edge() {
     // Ops: 0: def a | 1: use a, def b | 2: use b | 3: use b.
-    let mut toy = ToyLiveness::new(
-        2,
-        &[(&[0], &[]), (&[1], &[0]), (&[], &[1]), (&[], &[1])],
-    );
+    let mut toy = ToyLiveness::new(2, &[(&[0], &[]), (&[1], &[0]), (&[], &[1]), (&[], &[1])]);
     toy.live_at_exit = vec![];
     let body = ops(0..4);
     let g = BlockGraph::split(&body, &[1, 2, 3], &[(0, 1), (1, 2), (2, 1), (2, 3)]).unwrap();
@@ -133,7 +130,10 @@ fn backward_liveness_around_a_back_edge() {
     assert_eq!(members(r.entry_state(BlockId::new(0))), vec![0]);
     let stats = r.stats();
     assert_eq!(stats.blocks, 4);
-    assert_eq!(stats.block_visits, 6, "postorder 3,2,1,0 then 2 and 1 again");
+    assert_eq!(
+        stats.block_visits, 6,
+        "postorder 3,2,1,0 then 2 and 1 again"
+    );
     let mut c = r.cursor(&g);
     c.seek_to_block_start(BlockId::new(2));
     assert_eq!(members(c.get()), vec![0, 1]);
@@ -166,7 +166,11 @@ fn cursor_matches_recomputation_and_is_linear_in_the_analysis_direction() {
             index,
         };
         c.seek_after(at);
-        assert_eq!(members(c.get()), expected_live_out[index], "after op {index}");
+        assert_eq!(
+            members(c.get()),
+            expected_live_out[index],
+            "after op {index}"
+        );
         c.seek_before(at);
         let live_in: Vec<usize> = match index {
             0 => vec![],

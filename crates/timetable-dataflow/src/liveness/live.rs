@@ -21,15 +21,28 @@ pub struct Live<'f> {
     func: &'f Function,
     /// Ops (by handle index) whose write is the first to their buffer on every path.
     initializing: BitSet,
+    /// Buffer values, so transfer functions need not look at each value's type.
+    buffers: BitSet,
 }
 
 impl<'f> Live<'f> {
     pub(super) fn new(func: &'f Function, initializing: BitSet) -> Self {
-        Live { func, initializing }
+        let mut buffers = BitSet::new_empty(func.values.len());
+        for (v, value) in func.values.iter() {
+            if value.ty.is_mem() {
+                buffers.insert(v.index());
+            }
+        }
+        Live {
+            func,
+            initializing,
+            buffers,
+        }
     }
 
-    fn is_buffer(&self, v: Handle<timetable_ir::Value>) -> bool {
-        self.func.ty(v).is_mem()
+    /// Whether a value is a buffer (rather than a vector or tensor).
+    pub fn is_buffer(&self, v: Handle<timetable_ir::Value>) -> bool {
+        self.buffers.contains(v.index())
     }
 }
 

@@ -19,8 +19,8 @@ use crate::defuse::DefUse;
 use crate::framework::{
     Analysis, ControlFlowGraph, FixpointStats, OpLocation, Results, StraightLine,
 };
-use crate::program::{IssueTimes, TimeBase};
-use std::collections::BTreeSet;
+use crate::program::{IssueTimes, TimeBase, definition_order};
+use std::collections::BTreeMap;
 use timetable_ir::diag::{Diagnostic, Diagnostics};
 use timetable_ir::registry::Access;
 use timetable_ir::{Function, Handle, Op, Target, Value};
@@ -30,6 +30,35 @@ use timetable_ir::{Function, Handle, Op, Target, Value};
 pub struct UninitializedRead {
     pub op: Handle<Op>,
     pub buffer: Handle<Value>,
+}
+
+/// The values live at a point, listed in definition order (arguments, then op results in
+/// program order).
+pub struct LiveSet {
+    rank: Vec<u32>,
+    members: BTreeMap<u32, Handle<Value>>,
+}
+
+impl LiveSet {
+    fn insert(&mut self, v: Handle<Value>) {
+        self.members.insert(self.rank[v.index()], v);
+    }
+
+    fn remove(&mut self, v: Handle<Value>) {
+        self.members.remove(&self.rank[v.index()]);
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = Handle<Value>> + '_ {
+        self.members.values().copied()
+    }
+
+    pub fn len(&self) -> usize {
+        self.members.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.members.is_empty()
+    }
 }
 
 /// How much work each of the two fixpoints did.
@@ -126,28 +155,29 @@ impl<'a, G: ControlFlowGraph> Liveness<'a, G> {
     /// block last to first (the analysis direction). The set handed out is kept up to
     /// date from the values each op touches, so the walk costs `O(n log n)` plus the size
     /// of what `f` reads, however many values the function has.
-    pub fn for_each_live_out(
-        &self,
-        mut f: impl FnMut(OpLocation, Handle<Op>, &BTreeSet<Handle<Value>>),
-    ) {
+    pub fn for_each_live_out(&self, mut f: impl FnMut(OpLocation, Handle<Op>, &LiveSet)) {
         let mut cursor = self.live.cursor(self.cfg);
-        let mut live = BTreeSet::new();
+        let mut live = LiveSet {
+            rank: definition_order(self.func),
+            members: BTreeMap::new(),
+        };
         for block in self.cfg.blocks() {
             let ops = self.cfg.ops(block);
-            live.clear();
-            live.extend(self.live.entry_state(block).iter().map(Handle::new));
+            live.members.clear();
+            for i in self.live.entry_state(block).iter() {
+                live.insert(Handle::new(i));
+            }
             for index in (0..ops.len()).rev() {
                 let at = OpLocation { block, index };
                 cursor.seek_after(at);
                 if let Some(&crossed) = ops.get(index + 1) {
                     // Only the values the op just crossed can have changed.
                     let op = &self.func.ops[crossed];
-                    let touched = op.results.iter().chain(&op.operands);
-                    for &v in touched {
+                    for &v in op.results.iter().chain(&op.operands) {
                         if cursor.get().contains(v.index()) {
                             live.insert(v);
                         } else {
-                            live.remove(&v);
+                            live.remove(v);
                         }
                     }
                 }

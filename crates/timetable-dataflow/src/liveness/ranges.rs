@@ -87,6 +87,7 @@ pub(super) fn program_order<G: ControlFlowGraph>(l: &Liveness<'_, G>) -> LiveRan
     let total: u64 = cfg.blocks().map(|b| cfg.ops(b).len() as u64).sum();
     let mut hull = Hull::new(func.values.len());
     let mut cursor = l.live.cursor(cfg);
+    let live = l.live.analysis();
     let mut start = 0u64;
     for block in cfg.blocks() {
         let ops = cfg.ops(block);
@@ -111,7 +112,7 @@ pub(super) fn program_order<G: ControlFlowGraph>(l: &Liveness<'_, G>) -> LiveRan
             let t = start + i as u64;
             let op = &func.ops[h];
             for &v in op.results.iter().chain(&op.operands) {
-                if !func.ty(v).is_mem() {
+                if !live.is_buffer(v) {
                     hull.touch(v.index(), t);
                 }
             }

@@ -57,7 +57,7 @@ fn liveness(f: &Facts<'_>, out: &mut Function) {
     f.liveness.for_each_live_out(|_, op, live| {
         let names = live
             .iter()
-            .map(|&v| AttrValue::Str(value_name(func, v)))
+            .map(|v| AttrValue::Str(value_name(func, v)))
             .collect();
         out.ops[op].attrs.set("live.out", AttrValue::Array(names));
     });

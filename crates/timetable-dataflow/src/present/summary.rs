@@ -72,7 +72,7 @@ fn liveness(f: &Facts<'_>, s: &mut String) {
         if live.len() >= most && !live.is_empty() {
             most = live.len();
             after = Some(at.index);
-            sample = live.iter().copied().collect();
+            sample = live.iter().collect();
         }
     });
     let _ = writeln!(
