@@ -142,31 +142,20 @@ mod tests {
         let t = timetable_ir::target::builtin("tsp").unwrap();
         let m = HopModel::new(t);
         let vxm = t.position(UnitId::new(UnitClass::Vxm, 0)).unwrap();
-        // MEM slices flank the VXM.
-        assert_eq!(
-            m.hops(Site::At(vxm), Site::Anywhere(UnitClass::Mem)),
-            (1, false)
-        );
-        assert_eq!(
-            m.hops(
-                Site::Anywhere(UnitClass::Vxm),
-                Site::Anywhere(UnitClass::Mem)
-            ),
-            (1, false)
-        );
-        // The MXM and the VXM are separated by an SXM and 44 MEM slices.
-        assert_eq!(
-            m.hops(Site::Anywhere(UnitClass::Mxm), Site::At(vxm)),
-            (46, false)
-        );
-        assert_eq!(
-            m.hops(
-                Site::Anywhere(UnitClass::Sxm),
-                Site::Anywhere(UnitClass::Sxm)
-            ),
-            (0, false)
-        );
-        assert_eq!(m.hops(Site::At(3), Site::At(10)), (7, true));
-        assert_eq!(m.hops(Site::Nowhere, Site::At(10)), (0, true));
+        use Site::{Anywhere, At, Nowhere};
+        use UnitClass::{Mem, Mxm, Sxm, Vxm};
+        let cases = [
+            // MEM slices flank the VXM.
+            (At(vxm), Anywhere(Mem), (1, false)),
+            (Anywhere(Vxm), Anywhere(Mem), (1, false)),
+            // The MXM and the VXM are separated by an SXM and 44 MEM slices.
+            (Anywhere(Mxm), At(vxm), (46, false)),
+            (Anywhere(Sxm), Anywhere(Sxm), (0, false)),
+            (At(3), At(10), (7, true)),
+            (Nowhere, At(10), (0, true)),
+        ];
+        for (from, to, expected) in cases {
+            assert_eq!(m.hops(from, to), expected, "{from:?} -> {to:?}");
+        }
     }
 }

@@ -20,19 +20,23 @@ impl<'f> Initialized<'f> {
     }
 }
 
-/// Buffers that hold data before the first op: `role = "input"` arguments (the host
-/// fills them) and `mem.const` results (preloaded with the program).
-pub fn preloaded_buffers(func: &Function) -> impl Iterator<Item = Handle<Value>> + '_ {
-    let inputs = func
-        .args
+/// Buffer arguments with the given role.
+pub fn buffer_args(func: &Function, role: Role) -> impl Iterator<Item = Handle<Value>> + '_ {
+    func.args
         .iter()
-        .filter(|a| {
+        .filter(move |a| {
             func.ty(a.value).is_mem()
                 && a.attrs
                     .get(keys::ROLE)
-                    .is_some_and(|r| Role::parse(r) == Ok(Role::Input))
+                    .is_some_and(|r| Role::parse(r) == Ok(role))
         })
-        .map(|a| a.value);
+        .map(|a| a.value)
+}
+
+/// Buffers that hold data before the first op: `role = "input"` arguments (the host
+/// fills them) and `mem.const` results (preloaded with the program).
+pub fn preloaded_buffers(func: &Function) -> impl Iterator<Item = Handle<Value>> + '_ {
+    let inputs = buffer_args(func, Role::Input);
     let consts = func
         .body_ops()
         .filter(|(_, op)| op.opcode == Opcode::MemConst)

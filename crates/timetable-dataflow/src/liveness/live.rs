@@ -1,9 +1,10 @@
 //! Liveness: a backward analysis over every value, vectors and buffers alike.
 
+use super::initialized::buffer_args;
 use crate::access::buffer_accesses;
 use crate::bitset::BitSet;
 use crate::framework::{Analysis, Direction, OpLocation};
-use timetable_ir::machine::{Role, keys};
+use timetable_ir::machine::Role;
 use timetable_ir::registry::Access;
 use timetable_ir::{Function, Handle, Op};
 
@@ -57,14 +58,8 @@ impl Analysis for Live<'_> {
 
     /// Outputs are live when the function ends: the host reads them.
     fn initialize_boundary(&self, state: &mut BitSet) {
-        for a in &self.func.args {
-            let output = a
-                .attrs
-                .get(keys::ROLE)
-                .is_some_and(|r| Role::parse(r) == Ok(Role::Output));
-            if output && self.is_buffer(a.value) {
-                state.insert(a.value.index());
-            }
+        for b in buffer_args(self.func, Role::Output) {
+            state.insert(b.index());
         }
     }
 

@@ -9,7 +9,7 @@ mod initialized;
 mod live;
 mod ranges;
 
-pub use initialized::{Initialized, preloaded_buffers};
+pub use initialized::{Initialized, buffer_args, preloaded_buffers};
 pub use live::Live;
 pub use ranges::LiveRanges;
 
