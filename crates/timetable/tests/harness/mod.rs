@@ -89,7 +89,11 @@ impl TestFile {
             };
             if let Some(cmd) = comment.strip_prefix("RUN:") {
                 let mut args: Vec<String> = cmd.split_whitespace().map(str::to_string).collect();
-                if !args.iter().any(|a| a.contains("%s")) {
+                // `%none` marks a command that reads no file; otherwise the path goes
+                // where `%s` is, or last.
+                if let Some(i) = args.iter().position(|a| a == "%none") {
+                    args.remove(i);
+                } else if !args.iter().any(|a| a.contains("%s")) {
                     args.push("%s".into());
                 }
                 runs.push(args.into_iter().map(|a| a.replace("%s", &rel)).collect());
