@@ -6,7 +6,8 @@
 //!   the combined output is an insta snapshot in `tests/snapshots/`
 //!   (bless with `INSTA_UPDATE=always` or `cargo insta review`);
 //! - must produce exactly the diagnostics its `// expected-error@+N {{text}}`
-//!   annotations describe (MLIR's -verify-diagnostics), for each RUN line;
+//!   annotations describe (MLIR's -verify-diagnostics), for each RUN line that fails or
+//!   reports anything;
 //! - if it parses, must round-trip: print(parse(print(parse(x)))) == print(parse(x)), and
 //!   the two parsed modules are equal.
 

