@@ -1,9 +1,10 @@
-//! Sample percentiles and their confidence intervals.
+//! Percentile levels and confidence intervals.
 //!
 //! The estimator is the nearest-rank order statistic: for `n` samples sorted as
 //! `x(1) <= ... <= x(n)`, the `p`-th percentile is `x(ceil(p * n))` (and `x(1)` when
-//! that rank is 0). Percentiles are held in parts per million, so the rank is computed in
-//! integers and `p99.9` of 1000 samples is exactly `x(999)`, never a rounding accident.
+//! that rank is 0), as located by a [`crate::histogram::Histogram`]. Levels are held in
+//! parts per million, so the rank is computed in integers and `p99.9` of 1000 samples is
+//! exactly `x(999)`, never a rounding accident.
 
 use std::fmt;
 
@@ -46,9 +47,9 @@ impl Percentile {
     }
 
     /// The 1-based nearest rank among `n` samples: `max(1, ceil(ppm * n / 10^6))`.
-    pub fn rank(self, n: usize) -> usize {
-        let rank = (u128::from(self.ppm) * n as u128).div_ceil(1_000_000);
-        (rank as usize).max(1)
+    pub fn rank(self, n: u64) -> u64 {
+        let rank = (u128::from(self.ppm) * u128::from(n)).div_ceil(1_000_000);
+        (rank as u64).max(1)
     }
 
     /// The level as a fraction in (0, 1].
@@ -73,29 +74,6 @@ impl fmt::Display for Percentile {
             write!(f, "p{whole}.{}", digits.trim_end_matches('0'))
         }
     }
-}
-
-/// Nearest-rank percentiles of `values` for each of `levels` (any order), reordering
-/// `values`. Selects from the lowest level up, each search confined to the part above
-/// the previous answer, so the cost is about 1.6 n comparisons for the usual levels
-/// rather than a sort's n log n. Empty input gives `None`s.
-pub fn percentiles(values: &mut [f64], levels: &[Percentile]) -> Vec<Option<f64>> {
-    let mut order: Vec<usize> = (0..levels.len()).collect();
-    order.sort_by_key(|&i| levels[i]);
-    let mut answers = vec![None; levels.len()];
-    if values.is_empty() {
-        return answers;
-    }
-    let mut selected_below = 0; // values[..selected_below] are all <= the last answer
-    for i in order {
-        let index = levels[i].rank(values.len()) - 1;
-        if index >= selected_below {
-            values[selected_below..].select_nth_unstable_by(index - selected_below, f64::total_cmp);
-            selected_below = index + 1;
-        }
-        answers[i] = Some(values[index]);
-    }
-    answers
 }
 
 /// A two-sided 95% confidence interval `mean ± half_width`.
@@ -128,33 +106,6 @@ impl Interval {
     pub fn high(self) -> f64 {
         self.mean + self.half_width
     }
-}
-
-/// Batch-means intervals for each of `levels`: `values` (in time order) is cut into
-/// `groups` contiguous groups, each group's percentile is one estimate, and the
-/// estimates get a Student-t interval. Contiguous groups of a long run are nearly
-/// independent even though neighbouring requests' waits are not. A group must hold at
-/// least `10 / (1 - p)` samples for level `p`, so that its tail is more than a handful
-/// of points; levels with fewer get `None`. Reorders values within each group only.
-pub fn batch_means(values: &mut [f64], groups: usize, levels: &[Percentile]) -> Vec<Option<Interval>> {
-    let group_len = values.len() / groups.max(1);
-    let mut estimates = vec![Vec::with_capacity(groups); levels.len()];
-    if groups >= 2 && group_len > 0 {
-        for group in values.chunks_exact_mut(group_len).take(groups) {
-            for (level, value) in percentiles(group, levels).into_iter().enumerate() {
-                estimates[level].extend(value);
-            }
-        }
-    }
-    levels
-        .iter()
-        .zip(estimates)
-        .map(|(level, estimates)| {
-            let tail = 1.0 - level.fraction();
-            let enough = group_len as f64 * tail >= 10.0;
-            enough.then(|| Interval::of_estimates(&estimates)).flatten()
-        })
-        .collect()
 }
 
 /// The 97.5% quantile of Student's t with `df` degrees of freedom (two-sided 95%):
@@ -205,28 +156,8 @@ mod tests {
     }
 
     #[test]
-    fn nested_selection_matches_sorting() {
-        // A scrambled permutation of 0..1000 (multiplication by a unit mod 1000).
-        let mut values: Vec<f64> = (0..1000).map(|i| f64::from((i * 617) % 1000)).collect();
-        let levels = [Percentile::P99, Percentile::P50, Percentile::P999, Percentile::P90];
-        let answers = percentiles(&mut values, &levels);
-        assert_eq!(answers, vec![Some(989.0), Some(499.0), Some(998.0), Some(899.0)]);
-        assert_eq!(percentiles(&mut [], &levels), vec![None; 4]);
-    }
-
-    #[test]
     fn student_t_is_continuous_past_the_table() {
         assert!((student_t_975(31) - 2.040).abs() < 1e-3);
         assert!((student_t_975(120) - 1.980).abs() < 1e-3);
-    }
-
-    #[test]
-    fn batch_means_of_identical_groups_have_zero_width() {
-        let mut values: Vec<f64> = (0..4000).map(|i| f64::from(i % 1000)).collect();
-        let intervals = batch_means(&mut values, 4, &[Percentile::P99, Percentile::P999]);
-        let p99 = intervals[0].unwrap();
-        assert_eq!((p99.mean, p99.half_width), (989.0, 0.0));
-        // 1000 samples per group hold only one point above p99.9: too few.
-        assert_eq!(intervals[1], None);
     }
 }

@@ -7,12 +7,13 @@
 use crate::buckets::Buckets;
 use crate::deployment::Slo;
 use crate::engine::{Launch, Rejection, Served, Sink};
-use crate::percentile::{Percentile, batch_means, percentiles};
+use crate::histogram::{Histogram, batch_means};
+use crate::percentile::Percentile;
 use crate::report::{BucketReport, Distribution, Level, Rejected, Report};
 
-/// Contiguous groups for the batch-means confidence intervals: enough degrees of
-/// freedom for a tight t quantile, few enough that each group is long.
-const GROUPS: usize = 20;
+/// Contiguous groups of arrivals for the batch-means confidence intervals: enough
+/// degrees of freedom for a tight t quantile, few enough that each group is long.
+const GROUPS: u64 = 20;
 
 #[derive(Default, Clone, Copy)]
 struct BucketTally {
@@ -28,10 +29,17 @@ struct BucketTally {
 pub(crate) struct Collector {
     warmup: u64,
     deadline: f64,
-    waits: Vec<f64>,
-    latencies: Vec<f64>,
+    /// Counted arrivals expected; fixes which group a request belongs to.
+    counted: u64,
+    waits: Histogram,
+    latencies: Histogram,
+    /// Latencies by group of arrival order, for the confidence intervals.
+    latency_groups: Vec<Histogram>,
+    admitted: u64,
     wait_sum: f64,
     latency_sum: f64,
+    wait_max: f64,
+    latency_max: f64,
     good: u64,
     rejected: Rejected,
     origin: f64,
@@ -43,14 +51,18 @@ pub(crate) struct Collector {
 
 impl Collector {
     pub(crate) fn new(buckets: &Buckets, slo: &Slo, warmup: u64, expected: u64) -> Self {
-        let expected = usize::try_from(expected.saturating_sub(warmup)).unwrap_or(0);
         Collector {
             warmup,
             deadline: slo.deadline(),
-            waits: Vec::with_capacity(expected),
-            latencies: Vec::with_capacity(expected),
+            counted: expected.saturating_sub(warmup),
+            waits: Histogram::default(),
+            latencies: Histogram::default(),
+            latency_groups: vec![Histogram::default(); GROUPS as usize],
+            admitted: 0,
             wait_sum: 0.0,
             latency_sum: 0.0,
+            wait_max: 0.0,
+            latency_max: 0.0,
             good: 0,
             rejected: Rejected::default(),
             origin: 0.0,
@@ -71,21 +83,20 @@ impl Collector {
         seq >= self.warmup
     }
 
-    pub(crate) fn finish(mut self, buckets: &Buckets, slo: &Slo, replicas: u32) -> Report {
+    pub(crate) fn finish(self, buckets: &Buckets, slo: &Slo, replicas: u32) -> Report {
         let mut levels: Vec<Percentile> = Percentile::REPORTED.to_vec();
         levels.extend(slo.targets.iter().map(|&(level, _)| level));
         levels.sort();
         levels.dedup();
-        // Batch means need the time order, so they go before the selections reorder.
-        let intervals = batch_means(&mut self.latencies, GROUPS, &levels);
-        let wait_values = percentiles(&mut self.waits, &levels);
-        let latency_values = percentiles(&mut self.latencies, &levels);
-        let admitted = self.waits.len() as u64;
+        let intervals = batch_means(&self.latency_groups, &levels);
+        let wait_values = self.waits.percentiles(&levels);
+        let latency_values = self.latencies.percentiles(&levels);
+        let admitted = self.admitted;
         let mean = |sum: f64| (admitted > 0).then(|| sum / admitted as f64);
-        let max = |values: &[f64]| values.iter().copied().reduce(f64::max);
+        let max = |value: f64| (admitted > 0).then_some(value);
         let wait = Distribution {
             mean: mean(self.wait_sum),
-            max: max(&self.waits),
+            max: max(self.wait_max),
             levels: levels
                 .iter()
                 .zip(&wait_values)
@@ -98,7 +109,7 @@ impl Collector {
         };
         let latency = Distribution {
             mean: mean(self.latency_sum),
-            max: max(&self.latencies),
+            max: max(self.latency_max),
             levels: levels
                 .iter()
                 .zip(latency_values)
@@ -181,11 +192,16 @@ impl Sink for Collector {
         }
         let wait = served.wait();
         let latency = served.latency();
+        self.admitted += 1;
         self.wait_sum += wait;
         self.latency_sum += latency;
+        self.wait_max = self.wait_max.max(wait);
+        self.latency_max = self.latency_max.max(latency);
         self.good += u64::from(latency <= self.deadline);
-        self.waits.push(wait);
-        self.latencies.push(latency);
+        self.waits.record(wait);
+        self.latencies.record(latency);
+        let group = (served.seq - self.warmup) * GROUPS / self.counted.max(1);
+        self.latency_groups[group.min(GROUPS - 1) as usize].record(latency);
     }
 
     fn rejected(&mut self, seq: u64, arrival: f64, reason: Rejection) {
