@@ -198,12 +198,20 @@ mod tests {
     fn names_the_offending_field() {
         let unsorted = Buckets::new(vec![bucket(512, &[(1, 1e-3)]), bucket(256, &[(1, 1e-3)])]);
         let message = unsorted.unwrap_err().to_string();
-        assert!(message.contains("buckets[1] (`b256`).max_size"), "{message}");
+        assert!(
+            message.contains("buckets[1] (`b256`).max_size"),
+            "{message}"
+        );
         let zero = Buckets::new(vec![bucket(512, &[(1, 1e-3), (2, 0.0)])]);
         let message = zero.unwrap_err().to_string();
         assert!(message.contains("variants[1].service_time"), "{message}");
         let repeated = Buckets::new(vec![bucket(512, &[(2, 1e-3), (2, 2e-3)])]);
-        assert!(repeated.unwrap_err().to_string().contains("variants[1].batch"));
+        assert!(
+            repeated
+                .unwrap_err()
+                .to_string()
+                .contains("variants[1].batch")
+        );
         assert!(Buckets::new(vec![]).is_err());
     }
 

@@ -139,9 +139,11 @@ pub fn run(args: &Args) -> Result<String, Error> {
         let points = sweep::sweep(&scenario, rates, &progress)?;
         progress.finish();
         if let Some(path) = &args.plot {
-            std::fs::write(path, latency_svg(&points, &scenario.slo)).map_err(|source| Error::Io {
-                path: path.clone(),
-                source,
+            std::fs::write(path, latency_svg(&points, &scenario.slo)).map_err(|source| {
+                Error::Io {
+                    path: path.clone(),
+                    source,
+                }
             })?;
         }
         return Ok(match args.format {
@@ -164,7 +166,8 @@ pub fn run(args: &Args) -> Result<String, Error> {
         progress.finish();
         return Ok(replicas_output(&scenario, &found, args.format));
     }
-    let progress = Progress::for_requests(Some(scenario.workload.count(scenario.requests)), "simulate");
+    let progress =
+        Progress::for_requests(Some(scenario.workload.count(scenario.requests)), "simulate");
     let report = scenario.simulate(&progress)?;
     progress.finish();
     Ok(match args.format {
@@ -176,13 +179,21 @@ pub fn run(args: &Args) -> Result<String, Error> {
 /// Builds the scenario from flags, falling back to the spec's defaults.
 pub fn scenario(args: &Args) -> Result<Scenario, Error> {
     let spec = args.spec.as_deref().map(Spec::read).transpose()?;
-    let defaults = spec.as_ref().map(|s| s.defaults.clone()).unwrap_or_default();
-    let max_batch = args.max_batch.or(defaults.max_batch).unwrap_or(NonZeroU32::MIN);
+    let defaults = spec
+        .as_ref()
+        .map(|s| s.defaults.clone())
+        .unwrap_or_default();
+    let max_batch = args
+        .max_batch
+        .or(defaults.max_batch)
+        .unwrap_or(NonZeroU32::MIN);
     let buckets = match (&spec, args.service_time) {
         (Some(spec), _) => spec.buckets.clone(),
-        (None, Some(service)) => {
-            Buckets::affine(service, args.batch_increment.unwrap_or(0.0), max_batch.get())?
-        }
+        (None, Some(service)) => Buckets::affine(
+            service,
+            args.batch_increment.unwrap_or(0.0),
+            max_batch.get(),
+        )?,
         (None, None) => {
             return Err(Error::Config(
                 "give the service times: --service-time D or --spec FILE".into(),
@@ -190,14 +201,18 @@ pub fn scenario(args: &Args) -> Result<Scenario, Error> {
         }
     };
     let slo = slo(args, &defaults)?;
-    let deadline_admission = args.deadline_admission || defaults.deadline_admission.unwrap_or(false);
+    let deadline_admission =
+        args.deadline_admission || defaults.deadline_admission.unwrap_or(false);
     if deadline_admission && slo.is_empty() {
         return Err(Error::Config(
             "deadline admission rejects by the SLO's bound: give --slo, e.g. p99=10ms".into(),
         ));
     }
     let deployment = Deployment {
-        replicas: args.replicas.or(defaults.replicas).unwrap_or(NonZeroU32::MIN),
+        replicas: args
+            .replicas
+            .or(defaults.replicas)
+            .unwrap_or(NonZeroU32::MIN),
         batching: Batching {
             max_batch,
             max_wait_s: args.max_wait.or(defaults.max_wait_s).unwrap_or(0.0),
@@ -231,14 +246,21 @@ fn slo(args: &Args, defaults: &Defaults) -> Result<Slo, Error> {
     }
     if let Some(max) = args.max_rejected.or(defaults.max_rejected) {
         if !(0.0..=1.0).contains(&max) {
-            return Err(Error::Config(format!("--max-rejected must be in [0, 1], not {max}")));
+            return Err(Error::Config(format!(
+                "--max-rejected must be in [0, 1], not {max}"
+            )));
         }
         slo.max_rejected = max;
     }
     Ok(slo)
 }
 
-fn workload(args: &Args, defaults: &Defaults, spec: Option<&Spec>, buckets: &Buckets) -> Result<Workload, Error> {
+fn workload(
+    args: &Args,
+    defaults: &Defaults,
+    spec: Option<&Spec>,
+    buckets: &Buckets,
+) -> Result<Workload, Error> {
     let rate = args.rate.or(defaults.rate);
     let arrival = args.arrival.unwrap_or(if args.trace.is_some() {
         Arrival::Trace
@@ -267,7 +289,8 @@ fn workload(args: &Args, defaults: &Defaults, spec: Option<&Spec>, buckets: &Buc
                     "--trace replays a trace's arrivals; for Poisson arrivals with its sizes use --sizes FILE".into(),
                 ));
             }
-            let rate = rate.ok_or_else(|| Error::Config("Poisson arrivals need --rate (requests/s)".into()))?;
+            let rate = rate
+                .ok_or_else(|| Error::Config("Poisson arrivals need --rate (requests/s)".into()))?;
             let sizes = match (args.size, &args.sizes, spec.and_then(|s| s.sizes.clone())) {
                 (Some(size), _, _) => SizeDist::Fixed(size),
                 (None, Some(path), _) => {
@@ -275,7 +298,9 @@ fn workload(args: &Args, defaults: &Defaults, spec: Option<&Spec>, buckets: &Buc
                     SizeDist::empirical(trace.sizes()).map_err(Error::Config)?
                 }
                 (None, None, Some(sizes)) => sizes,
-                (None, None, None) if buckets.largest_size() == u64::MAX && buckets.as_slice().len() == 1 => {
+                (None, None, None)
+                    if buckets.largest_size() == u64::MAX && buckets.as_slice().len() == 1 =>
+                {
                     SizeDist::Fixed(1)
                 }
                 (None, None, None) => {
@@ -295,7 +320,11 @@ fn describe(scenario: &Scenario) -> String {
     let arrivals = match &scenario.workload {
         Workload::Poisson { rate, .. } => format!("Poisson {}/s", significant(*rate, 5)),
         Workload::Replay { trace, rate } => match rate {
-            Some(rate) => format!("trace replay ({} requests) at {}/s", trace.len(), significant(*rate, 5)),
+            Some(rate) => format!(
+                "trace replay ({} requests) at {}/s",
+                trace.len(),
+                significant(*rate, 5)
+            ),
             None => format!("trace replay ({} requests)", trace.len()),
         },
     };
@@ -306,13 +335,19 @@ fn describe(scenario: &Scenario) -> String {
         d.batching.max_batch
     );
     if d.batching.max_batch.get() > 1 {
-        text.push_str(&format!(", max wait {}", format_duration(d.batching.max_wait_s)));
+        text.push_str(&format!(
+            ", max wait {}",
+            format_duration(d.batching.max_wait_s)
+        ));
     }
     if let Some(capacity) = d.admission.queue_capacity {
         text.push_str(&format!(", queue capacity {capacity}"));
     }
     if let Some(deadline) = d.admission.deadline_s {
-        text.push_str(&format!(", deadline admission at {}", format_duration(deadline)));
+        text.push_str(&format!(
+            ", deadline admission at {}",
+            format_duration(deadline)
+        ));
     }
     text.push_str(&format!(
         ", {} requests, seed {}\n",
@@ -343,7 +378,10 @@ fn max_rate_output(scenario: &Scenario, found: &MaxRate, args: &Args) -> String 
                     found.rates.len(),
                     per_replication.join(", ")
                 ),
-                None => format!("{}/s (one replication: the trace replay is fixed)", significant(found.rate(), 5)),
+                None => format!(
+                    "{}/s (one replication: the trace replay is fixed)",
+                    significant(found.rate(), 5)
+                ),
             };
             format!(
                 "{}max rate meeting {} (rejected <= {}%): {interval}\n\
@@ -362,7 +400,12 @@ fn max_rate_output(scenario: &Scenario, found: &MaxRate, args: &Args) -> String 
 }
 
 fn replicas_output(scenario: &Scenario, found: &ReplicaCount, format: Format) -> String {
-    let levels: Vec<Percentile> = scenario.slo.targets.iter().map(|&(level, _)| level).collect();
+    let levels: Vec<Percentile> = scenario
+        .slo
+        .targets
+        .iter()
+        .map(|&(level, _)| level)
+        .collect();
     let across = |reports: &[Report], level: Percentile| -> Vec<f64> {
         reports.iter().filter_map(|r| r.latency.at(level)).collect()
     };
@@ -439,7 +482,8 @@ fn replicas_output(scenario: &Scenario, found: &ReplicaCount, format: Format) ->
 }
 
 fn pretty(value: &serde_json::Value) -> String {
-    let mut text = serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    let mut text =
+        serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     text.push('\n');
     text
 }

@@ -120,7 +120,9 @@ impl Slo {
         self.targets
             .iter()
             .map(|&(_, bound)| bound)
-            .fold(None, |acc: Option<f64>, b| Some(acc.map_or(b, |a| a.max(b))))
+            .fold(None, |acc: Option<f64>, b| {
+                Some(acc.map_or(b, |a| a.max(b)))
+            })
             .unwrap_or(f64::INFINITY)
     }
 
@@ -150,7 +152,10 @@ mod tests {
         slo.set(level, bound);
         slo.set(Percentile::P99, 0.010);
         slo.set(Percentile::P99, 0.012);
-        assert_eq!(slo.targets, vec![(Percentile::P99, 0.012), (Percentile::P999, 0.020)]);
+        assert_eq!(
+            slo.targets,
+            vec![(Percentile::P99, 0.012), (Percentile::P999, 0.020)]
+        );
         assert_eq!(slo.deadline(), 0.020);
         assert_eq!(slo.describe(), "p99 <= 12.00 ms, p99.9 <= 20.00 ms");
         assert!(Slo::parse_target("p99").is_err());

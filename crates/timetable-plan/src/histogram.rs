@@ -141,7 +141,10 @@ mod tests {
         let answers = histogram.percentiles(&levels());
         for (answer, exact) in answers.into_iter().zip([0.5, 0.9, 0.99, 0.999]) {
             let answer = answer.unwrap();
-            assert!(answer >= exact && answer <= exact * (1.0 + 1.0 / 4096.0), "{answer} vs {exact}");
+            assert!(
+                answer >= exact && answer <= exact * (1.0 + 1.0 / 4096.0),
+                "{answer} vs {exact}"
+            );
         }
     }
 
@@ -156,7 +159,11 @@ mod tests {
             histogram.record(2.0);
         }
         histogram.record(1e20);
-        let answers = histogram.percentiles(&[Percentile::P50, Percentile::P90, Percentile::parse("p100").unwrap()]);
+        let answers = histogram.percentiles(&[
+            Percentile::P50,
+            Percentile::P90,
+            Percentile::parse("p100").unwrap(),
+        ]);
         assert_eq!(answers[0], Some(0.0));
         assert_eq!(answers[1], Some(2.0 * (1.0 + 1.0 / 4096.0)));
         assert_eq!(answers[2], Some(2f64.powi(MAX_EXPONENT)));

@@ -38,7 +38,9 @@ impl Percentile {
         }
         let whole: u32 = whole.parse().map_err(|_| format!("`{text}`: bad number"))?;
         let padded = format!("{fraction:0<4}");
-        let fraction: u32 = padded.parse().map_err(|_| format!("`{text}`: bad number"))?;
+        let fraction: u32 = padded
+            .parse()
+            .map_err(|_| format!("`{text}`: bad number"))?;
         let ppm = whole * 10_000 + fraction;
         if ppm == 0 || ppm > 1_000_000 {
             return Err(format!("`{text}`: a percentile must be in (0, 100]"));
@@ -91,8 +93,11 @@ impl Interval {
             return None;
         }
         let mean = estimates.iter().sum::<f64>() / n as f64;
-        let variance =
-            estimates.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1) as f64;
+        let variance = estimates
+            .iter()
+            .map(|x| (x - mean) * (x - mean))
+            .sum::<f64>()
+            / (n - 1) as f64;
         Some(Interval {
             mean,
             half_width: student_t_975(n - 1) * (variance / n as f64).sqrt(),
@@ -113,9 +118,9 @@ impl Interval {
 /// normal quantile, accurate to better than 1e-3 there.
 pub fn student_t_975(df: usize) -> f64 {
     const TABLE: [f64; 30] = [
-        12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179,
-        2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064,
-        2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
+        12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160,
+        2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056,
+        2.052, 2.048, 2.045, 2.042,
     ];
     match df {
         0 => f64::INFINITY,

@@ -31,19 +31,26 @@ pub fn latency_svg(points: &[Point], slo: &Slo) -> String {
         .collect();
     values.sort_by(f64::total_cmp);
     let decade_low = values.first().map_or(-6.0, |v| v.log10().floor());
-    let decade_high = values.last().map_or(-3.0, |v| v.log10().ceil()).max(decade_low + 1.0);
+    let decade_high = values
+        .last()
+        .map_or(-3.0, |v| v.log10().ceil())
+        .max(decade_low + 1.0);
     let plot_w = WIDTH - LEFT - RIGHT;
     let plot_h = HEIGHT - TOP - BOTTOM;
     let x_span = if x_high > x_low { x_high - x_low } else { 1.0 };
     let x = |rate: f64| LEFT + (rate - x_low) / x_span * plot_w;
-    let y = |latency: f64| TOP + (decade_high - latency.log10()) / (decade_high - decade_low) * plot_h;
+    let y =
+        |latency: f64| TOP + (decade_high - latency.log10()) / (decade_high - decade_low) * plot_h;
 
     let mut svg = String::new();
     let _ = writeln!(
         svg,
         r#"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}" font-family="sans-serif" font-size="12">"#
     );
-    let _ = writeln!(svg, r#"<rect width="{WIDTH}" height="{HEIGHT}" fill="white"/>"#);
+    let _ = writeln!(
+        svg,
+        r#"<rect width="{WIDTH}" height="{HEIGHT}" fill="white"/>"#
+    );
     let _ = writeln!(
         svg,
         r#"<text x="{}" y="22" text-anchor="middle" font-size="15">End-to-end latency of admitted requests vs offered load</text>"#,
@@ -156,7 +163,12 @@ pub fn latency_svg(points: &[Point], slo: &Slo) -> String {
             r#"<line x1="{xx:.2}" y1="{yy:.2}" x2="{:.2}" y2="{yy:.2}" stroke="{colour}" stroke-width="2"/>"#,
             xx + 22.0
         );
-        let _ = writeln!(svg, r#"<text x="{:.2}" y="{:.2}">{level}</text>"#, xx + 28.0, yy + 4.0);
+        let _ = writeln!(
+            svg,
+            r#"<text x="{:.2}" y="{:.2}">{level}</text>"#,
+            xx + 28.0,
+            yy + 4.0
+        );
     }
     svg.push_str("</svg>\n");
     svg
@@ -187,7 +199,10 @@ mod tests {
 
     #[test]
     fn ticks_are_round() {
-        assert_eq!(nice_ticks(100.0, 950.0), (vec![200.0, 400.0, 600.0, 800.0], 0));
+        assert_eq!(
+            nice_ticks(100.0, 950.0),
+            (vec![200.0, 400.0, 600.0, 800.0], 0)
+        );
         let (ticks, decimals) = nice_ticks(0.0, 1.0);
         let labels: Vec<String> = ticks.iter().map(|t| format!("{t:.decimals$}")).collect();
         assert_eq!(labels, ["0.0", "0.2", "0.4", "0.6", "0.8", "1.0"]);

@@ -132,7 +132,10 @@ impl Report {
         map.insert("admitted".into(), json!(self.admitted));
         map.insert("rejected".into(), json!(self.rejected.total()));
         map.insert("rejected_oversize".into(), json!(self.rejected.oversize));
-        map.insert("rejected_queue_full".into(), json!(self.rejected.queue_full));
+        map.insert(
+            "rejected_queue_full".into(),
+            json!(self.rejected.queue_full),
+        );
         map.insert("rejected_deadline".into(), json!(self.rejected.deadline));
         map.insert("rejected_fraction".into(), json!(self.rejected_fraction()));
         map.insert("window_s".into(), json!(self.window_s));
@@ -209,7 +212,11 @@ impl Report {
             significant(self.throughput, 5),
             significant(self.goodput, 5),
         );
-        let _ = writeln!(out, "utilisation  {}%", significant(100.0 * self.utilization, 4));
+        let _ = writeln!(
+            out,
+            "utilisation  {}%",
+            significant(100.0 * self.utilization, 4)
+        );
         out.push('\n');
         let mut header = format!("{:<10}{:>12}", "", "mean");
         for level in &self.latency.levels {
@@ -234,17 +241,30 @@ impl Report {
             .iter()
             .filter_map(|l| {
                 l.ci95.map(|ci| {
-                    format!("{} {} ± {}", l.percentile, format_duration(ci.mean), format_duration(ci.half_width))
+                    format!(
+                        "{} {} ± {}",
+                        l.percentile,
+                        format_duration(ci.mean),
+                        format_duration(ci.half_width)
+                    )
                 })
             })
             .collect();
         if !intervals.is_empty() {
-            let _ = writeln!(out, "latency 95% CI (batch means): {}", intervals.join(", "));
+            let _ = writeln!(
+                out,
+                "latency 95% CI (batch means): {}",
+                intervals.join(", ")
+            );
         }
         if !self.slo.is_empty() {
             out.push('\n');
             for (level, bound, measured) in self.slo_checks() {
-                let verdict = if measured.is_some_and(|m| m <= bound) { "met" } else { "MISSED" };
+                let verdict = if measured.is_some_and(|m| m <= bound) {
+                    "met"
+                } else {
+                    "MISSED"
+                };
                 let measured = measured.map_or("-".into(), format_duration);
                 let _ = writeln!(
                     out,
@@ -252,7 +272,11 @@ impl Report {
                     format_duration(bound)
                 );
             }
-            let verdict = if self.rejected_fraction() <= self.slo.max_rejected { "met" } else { "MISSED" };
+            let verdict = if self.rejected_fraction() <= self.slo.max_rejected {
+                "met"
+            } else {
+                "MISSED"
+            };
             let _ = writeln!(
                 out,
                 "SLO rejected <= {}%: {verdict}",
@@ -266,7 +290,9 @@ impl Report {
             "bucket", "max size", "requests", "batches", "mean batch", "padding", "busy share"
         );
         for b in &self.buckets {
-            let percent = |v: Option<f64>| v.map_or("-".into(), |v| format!("{}%", significant(100.0 * v, 3)));
+            let percent = |v: Option<f64>| {
+                v.map_or("-".into(), |v| format!("{}%", significant(100.0 * v, 3)))
+            };
             let _ = writeln!(
                 out,
                 "{:<12}{:>12}{:>12}{:>12}{:>12}{:>10}{:>12}",

@@ -9,6 +9,7 @@ use crate::engine;
 use crate::error::Error;
 use crate::progress::Progress;
 use crate::report::Report;
+use crate::search::parallel_map;
 use crate::stats::Collector;
 use crate::workload::{SizeDist, Workload};
 
@@ -45,7 +46,9 @@ impl Scenario {
         if let Some(rate) = self.workload.rate()
             && !(rate.is_finite() && rate > 0.0)
         {
-            return Err(Error::Config(format!("the arrival rate must be positive, not {rate}")));
+            return Err(Error::Config(format!(
+                "the arrival rate must be positive, not {rate}"
+            )));
         }
         if self.workload.rate().is_none() {
             return Err(Error::Config(
@@ -60,6 +63,28 @@ impl Scenario {
             )));
         }
         self.deployment.check()
+    }
+
+    /// The seeds of `count` independent replications: `seed, seed + 1, ...`, or only
+    /// `seed` for a trace replay, which the seed does not change.
+    pub fn replication_seeds(&self, count: usize) -> Vec<u64> {
+        let count = if self.workload.is_random() {
+            count.max(1)
+        } else {
+            1
+        };
+        (0..count as u64)
+            .map(|i| self.seed.wrapping_add(i))
+            .collect()
+    }
+
+    /// Simulates the replications of [`Scenario::replication_seeds`] on all cores.
+    pub fn replications(&self, count: usize, progress: &Progress) -> Result<Vec<Report>, Error> {
+        parallel_map(&self.replication_seeds(count), |&seed| {
+            self.with_seed(seed).simulate(progress)
+        })
+        .into_iter()
+        .collect()
     }
 
     pub fn at_rate(&self, rate: f64) -> Scenario {
@@ -98,7 +123,11 @@ impl Scenario {
                     .fold(f64::INFINITY, f64::min)
             })
             .collect();
-        let cost = |size: u64| self.buckets.bucket_for(size).map_or(0.0, |k| per_request[k]);
+        let cost = |size: u64| {
+            self.buckets
+                .bucket_for(size)
+                .map_or(0.0, |k| per_request[k])
+        };
         let mean_cost = match &self.workload {
             Workload::Poisson { sizes, .. } => match sizes {
                 SizeDist::Fixed(size) => cost(*size),
@@ -171,6 +200,11 @@ mod tests {
     fn refuses_a_warmup_that_swallows_the_run() {
         let mut s = scenario(SizeDist::Fixed(1));
         s.warmup = 1000;
-        assert!(s.simulate(&Progress::hidden()).unwrap_err().to_string().contains("warm-up"));
+        assert!(
+            s.simulate(&Progress::hidden())
+                .unwrap_err()
+                .to_string()
+                .contains("warm-up")
+        );
     }
 }

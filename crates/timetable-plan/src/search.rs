@@ -63,12 +63,14 @@ pub fn find_max_rate(
 ) -> Result<MaxRate, Error> {
     require_slo(scenario)?;
     if !(precision > 0.0 && precision < 1.0) {
-        return Err(Error::Config(format!("the precision must be in (0, 1), not {precision}")));
+        return Err(Error::Config(format!(
+            "the precision must be in (0, 1), not {precision}"
+        )));
     }
     let saturation = scenario
         .saturation_rate()
         .ok_or_else(|| Error::Config("no request fits any bucket".into()))?;
-    let seeds = seeds(scenario, replications);
+    let seeds = scenario.replication_seeds(replications);
     let simulations = AtomicUsize::new(0);
     let searches = parallel_map(&seeds, |&seed| {
         let scenario = scenario.with_seed(seed);
@@ -126,15 +128,14 @@ pub fn find_replicas(
     progress: &Progress,
 ) -> Result<ReplicaCount, Error> {
     require_slo(scenario)?;
-    let seeds = seeds(scenario, replications);
     let mut simulations = 0;
     let mut evaluate = |replicas: u32| -> Result<Vec<Report>, Error> {
         let replicas = NonZeroU32::new(replicas).expect("replica counts start at 1");
-        simulations += seeds.len() as u64;
-        let reports = parallel_map(&seeds, |&seed| {
-            scenario.with_seed(seed).with_replicas(replicas).simulate(progress)
-        });
-        reports.into_iter().collect()
+        let reports = scenario
+            .with_replicas(replicas)
+            .replications(replications, progress)?;
+        simulations += reports.len() as u64;
+        Ok(reports)
     };
     let all_meet = |reports: &[Report]| reports.iter().all(Report::meets_slo);
     // Invariant: `low` replicas miss (0 trivially), `high` replicas meet.
@@ -176,19 +177,11 @@ pub fn find_replicas(
 
 fn require_slo(scenario: &Scenario) -> Result<(), Error> {
     if scenario.slo.is_empty() {
-        return Err(Error::Config("a search needs an SLO, e.g. --slo p99=10ms".into()));
+        return Err(Error::Config(
+            "a search needs an SLO, e.g. --slo p99=10ms".into(),
+        ));
     }
     Ok(())
-}
-
-/// The replication seeds: one for a fixed trace replay, since it would repeat itself.
-fn seeds(scenario: &Scenario, replications: usize) -> Vec<u64> {
-    let count = if scenario.workload.is_random() {
-        replications.max(1)
-    } else {
-        1
-    };
-    (0..count as u64).map(|i| scenario.seed.wrapping_add(i)).collect()
 }
 
 /// `f` over `items` on all cores, results in input order: independent simulations

@@ -57,7 +57,9 @@ struct Duration(f64);
 impl<'de> Deserialize<'de> for Duration {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = String::deserialize(deserializer)?;
-        parse_duration(&text).map(Duration).map_err(serde::de::Error::custom)
+        parse_duration(&text)
+            .map(Duration)
+            .map_err(serde::de::Error::custom)
     }
 }
 
@@ -159,7 +161,9 @@ impl Spec {
         if let Some(max) = d.max_rejected
             && !(0.0..=1.0).contains(&max)
         {
-            return Err(format!("deployment.max_rejected must be in [0, 1], not {max}"));
+            return Err(format!(
+                "deployment.max_rejected must be in [0, 1], not {max}"
+            ));
         }
         Ok(Spec {
             buckets,
@@ -185,7 +189,10 @@ fn bucket(index: usize, fields: BucketFields) -> Result<Bucket, String> {
         None => "any".to_string(),
     });
     let variants = match (fields.service_time, fields.batches) {
-        (Some(Duration(service_s)), None) => vec![BatchVariant { batch: 1, service_s }],
+        (Some(Duration(service_s)), None) => vec![BatchVariant {
+            batch: 1,
+            service_s,
+        }],
         (None, Some(batches)) => batches
             .into_iter()
             .map(|v| BatchVariant {
@@ -233,7 +240,13 @@ mod tests {
         let spec = Spec::parse(EXAMPLE).unwrap();
         let buckets = spec.buckets.as_slice();
         assert_eq!(buckets.len(), 2);
-        assert_eq!(buckets[0].variants, vec![BatchVariant { batch: 1, service_s: 1.25e-3 }]);
+        assert_eq!(
+            buckets[0].variants,
+            vec![BatchVariant {
+                batch: 1,
+                service_s: 1.25e-3
+            }]
+        );
         assert_eq!(buckets[1].variant_for(2).unwrap().service_s, 9e-3);
         assert_eq!(spec.sizes, Some(SizeDist::Uniform { low: 1, high: 2048 }));
         let d = &spec.defaults;
@@ -259,17 +272,38 @@ mod tests {
     #[test]
     fn errors_say_where() {
         let cases = [
-            ("{\"buckets\": [\n {\"max_size\": 8, \"service_time\": \"1 parsec\"}]}", "unknown unit `parsec`"),
-            ("{\"buckets\": [\n {\"max_size\": 8, \"service_time\": \"1 parsec\"}]}", "line 2"),
-            ("{\"buckets\": [\n {\"max_sise\": 8, \"service_time\": \"1ms\"}]}", "unknown field `max_sise`"),
-            ("{\"buckets\": [{\"max_size\": 8}]}", "buckets[0] (`size8`): missing `service_time`"),
+            (
+                "{\"buckets\": [\n {\"max_size\": 8, \"service_time\": \"1 parsec\"}]}",
+                "unknown unit `parsec`",
+            ),
+            (
+                "{\"buckets\": [\n {\"max_size\": 8, \"service_time\": \"1 parsec\"}]}",
+                "line 2",
+            ),
+            (
+                "{\"buckets\": [\n {\"max_sise\": 8, \"service_time\": \"1ms\"}]}",
+                "unknown field `max_sise`",
+            ),
+            (
+                "{\"buckets\": [{\"max_size\": 8}]}",
+                "buckets[0] (`size8`): missing `service_time`",
+            ),
             (
                 "{\"buckets\": [{\"max_size\": 8, \"service_time\": \"1ms\"}, {\"max_size\": 4, \"service_time\": \"1ms\"}]}",
                 "buckets[1] (`size4`).max_size",
             ),
-            ("{\"buckets\": [{\"service_time\": \"1ms\"}], \"deployment\": {\"slo\": {\"q99\": \"1ms\"}}}", "deployment.slo"),
-            ("{\"buckets\": [{\"service_time\": \"1ms\"}], \"deployment\": {\"replicas\": 0}}", "nonzero"),
-            ("{\"buckets\": [{\"service_time\": \"1ms\"}], \"sizes\": {\"uniform\": [5, 1]}}", "sizes: uniform"),
+            (
+                "{\"buckets\": [{\"service_time\": \"1ms\"}], \"deployment\": {\"slo\": {\"q99\": \"1ms\"}}}",
+                "deployment.slo",
+            ),
+            (
+                "{\"buckets\": [{\"service_time\": \"1ms\"}], \"deployment\": {\"replicas\": 0}}",
+                "nonzero",
+            ),
+            (
+                "{\"buckets\": [{\"service_time\": \"1ms\"}], \"sizes\": {\"uniform\": [5, 1]}}",
+                "sizes: uniform",
+            ),
             ("{\"buckets\": [", "EOF"),
         ];
         for (text, expected) in cases {

@@ -140,7 +140,8 @@ impl Collector {
                 max_size: (!bucket.is_unbounded()).then_some(bucket.max_size),
                 requests: tally.requests,
                 batches: tally.batches,
-                mean_batch: (tally.batches > 0).then(|| tally.members as f64 / tally.batches as f64),
+                mean_batch: (tally.batches > 0)
+                    .then(|| tally.members as f64 / tally.batches as f64),
                 padding_waste: (!bucket.is_unbounded() && tally.slots > 0).then(|| {
                     let capacity = u128::from(tally.slots) * u128::from(bucket.max_size);
                     1.0 - tally.size_sum as f64 / capacity as f64

@@ -22,15 +22,22 @@ pub struct Point {
 /// `lo:hi` or `lo:hi:n` (requests per second; `n` points evenly spaced, default 20).
 pub fn parse_rates(text: &str) -> Result<Vec<f64>, String> {
     let parts: Vec<&str> = text.split(':').collect();
-    let bad = || format!("`{text}`: write a sweep as `low:high` or `low:high:points` in requests/s");
+    let bad =
+        || format!("`{text}`: write a sweep as `low:high` or `low:high:points` in requests/s");
     let number = |s: &str| s.trim().parse::<f64>().map_err(|_| bad());
     let (low, high, points) = match parts.as_slice() {
         [low, high] => (number(low)?, number(high)?, 20),
-        [low, high, n] => (number(low)?, number(high)?, n.trim().parse::<usize>().map_err(|_| bad())?),
+        [low, high, n] => (
+            number(low)?,
+            number(high)?,
+            n.trim().parse::<usize>().map_err(|_| bad())?,
+        ),
         _ => return Err(bad()),
     };
     if !(low > 0.0 && high > low && high.is_finite()) || points < 2 {
-        return Err(format!("`{text}`: need 0 < low < high and at least 2 points"));
+        return Err(format!(
+            "`{text}`: need 0 < low < high and at least 2 points"
+        ));
     }
     Ok((0..points)
         .map(|i| low + (high - low) * i as f64 / (points - 1) as f64)
@@ -63,7 +70,11 @@ pub fn table(points: &[Point]) -> String {
             format!("{}%", significant(100.0 * r.utilization, 3))
         );
         for level in Percentile::REPORTED {
-            let _ = write!(out, "{:>12}", r.latency.at(level).map_or("-".into(), format_duration));
+            let _ = write!(
+                out,
+                "{:>12}",
+                r.latency.at(level).map_or("-".into(), format_duration)
+            );
         }
         let _ = writeln!(
             out,

@@ -29,7 +29,10 @@ pub fn poisson_cdf(mean: f64, n: i64) -> f64 {
     if n < 0 {
         return 0.0;
     }
-    poisson_pmf(mean, n as usize + 1).iter().sum::<f64>().min(1.0)
+    poisson_pmf(mean, n as usize + 1)
+        .iter()
+        .sum::<f64>()
+        .min(1.0)
 }
 
 /// M/D/1 waiting-time distribution by Erlang's formula:
@@ -102,7 +105,10 @@ impl DoubleDouble {
     }
 
     fn times(self, factor: f64) -> Self {
-        self.mul(DoubleDouble { hi: factor, lo: 0.0 })
+        self.mul(DoubleDouble {
+            hi: factor,
+            lo: 0.0,
+        })
     }
 
     fn divided_by(self, divisor: f64) -> Self {
@@ -227,8 +233,12 @@ pub fn md1k(a: f64, capacity: usize) -> (f64, f64) {
     });
     let norm = pi[0] + a;
     let blocking = 1.0 - 1.0 / norm;
-    let in_system: f64 =
-        pi.iter().enumerate().map(|(j, &pj)| j as f64 * pj / norm).sum::<f64>() + capacity as f64 * blocking;
+    let in_system: f64 = pi
+        .iter()
+        .enumerate()
+        .map(|(j, &pj)| j as f64 * pj / norm)
+        .sum::<f64>()
+        + capacity as f64 * blocking;
     let sojourn = in_system / (a * (1.0 - blocking));
     (blocking, sojourn - 1.0)
 }
@@ -255,7 +265,13 @@ pub fn md1_deadline(rho: f64, deadline: f64, steps: usize) -> (f64, f64) {
     // at its right end.
     let mut cumulative = vec![0.0; total + 1];
     let mut moment = 0.0; // ∫_0^{deadline-1} x g(x) dx
-    let behind = |cumulative: &[f64], i: usize| if i >= steps { cumulative[i - steps] } else { 0.0 };
+    let behind = |cumulative: &[f64], i: usize| {
+        if i >= steps {
+            cumulative[i - steps]
+        } else {
+            0.0
+        }
+    };
     for i in 0..total {
         // Both ends of a step lie on the same side of the jump at x = 1.
         let atom = if i < steps { 1.0 } else { 0.0 };
@@ -438,7 +454,10 @@ mod tests {
             for t in [0.0, 0.5, 1.0, 2.7, 10.0, 25.0] {
                 let erlang = md1_wait_cdf(rho, t);
                 let crommelin = mdc_wait_cdf(1, rho, &p, t);
-                assert!((erlang - crommelin).abs() < 1e-12, "ρ={rho} t={t}: {erlang} vs {crommelin}");
+                assert!(
+                    (erlang - crommelin).abs() < 1e-12,
+                    "ρ={rho} t={t}: {erlang} vs {crommelin}"
+                );
             }
             let mean = mdc_mean_wait(1, rho, &p);
             assert!((mean - md1_mean_wait(rho)).abs() < 1e-9, "{mean}");
@@ -490,9 +509,26 @@ mod tests {
     }
 
     #[test]
+    fn a_whole_deadline_is_a_queue_bound() {
+        // With service D, admitting iff V + D <= K + 1 admits iff at most K are in the
+        // system: M/D/1/(K+1). Two unrelated computations must agree.
+        let (rejected, wait) = md1_deadline(0.9, 5.0, 2000);
+        let (blocking, queue_wait) = md1k(0.9, 5);
+        assert!(
+            (rejected - blocking).abs() < 1e-6,
+            "{rejected} vs {blocking}"
+        );
+        assert!((wait - queue_wait).abs() < 1e-5, "{wait} vs {queue_wait}");
+    }
+
+    #[test]
     fn batches_of_one_are_md1() {
         let greedy = GreedyBatching::new(0.7, 1);
-        assert!((greedy.mean_wait() - md1_mean_wait(0.7)).abs() < 1e-6, "{}", greedy.mean_wait());
+        assert!(
+            (greedy.mean_wait() - md1_mean_wait(0.7)).abs() < 1e-6,
+            "{}",
+            greedy.mean_wait()
+        );
         for t in [0.0, 0.4, 1.5, 6.0] {
             let (x, y) = (greedy.wait_cdf(t), md1_wait_cdf(0.7, t));
             assert!((x - y).abs() < 1e-6, "t={t}: {x} vs {y}");

@@ -38,7 +38,9 @@ pub fn parse_duration(text: &str) -> Result<f64, String> {
         .parse()
         .map_err(|_| format!("`{text}`: `{number}` is not a number"))?;
     if !value.is_finite() || value < 0.0 {
-        return Err(format!("`{text}`: a duration must be finite and non-negative"));
+        return Err(format!(
+            "`{text}`: a duration must be finite and non-negative"
+        ));
     }
     Ok(value * multiplier / divisor)
 }
@@ -87,8 +89,16 @@ mod tests {
     #[test]
     fn refuses_bad_durations() {
         assert!(parse_duration("10").unwrap_err().contains("no unit"));
-        assert!(parse_duration("10 hours").unwrap_err().contains("unknown unit"));
-        assert!(parse_duration("1.2.3ms").unwrap_err().contains("not a number"));
+        assert!(
+            parse_duration("10 hours")
+                .unwrap_err()
+                .contains("unknown unit")
+        );
+        assert!(
+            parse_duration("1.2.3ms")
+                .unwrap_err()
+                .contains("not a number")
+        );
         assert!(parse_duration("-1ms").unwrap_err().contains("non-negative"));
     }
 

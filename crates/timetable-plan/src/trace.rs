@@ -30,7 +30,11 @@ impl Trace {
     /// Builds a trace from arrival times (seconds, nondecreasing) and sizes.
     pub fn new(times: Vec<f64>, sizes: Vec<u64>) -> Result<Self, String> {
         if times.len() != sizes.len() {
-            return Err(format!("{} arrival times but {} sizes", times.len(), sizes.len()));
+            return Err(format!(
+                "{} arrival times but {} sizes",
+                times.len(),
+                sizes.len()
+            ));
         }
         if times.is_empty() {
             return Err("the trace has no requests".into());
@@ -62,7 +66,10 @@ impl Trace {
     /// Parses CSV text; errors carry the 1-based line number.
     pub fn parse(text: &str) -> Result<Self, (usize, String)> {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let mut lines = text.lines().enumerate().map(|(i, line)| (i + 1, line.trim_end_matches('\r')));
+        let mut lines = text
+            .lines()
+            .enumerate()
+            .map(|(i, line)| (i + 1, line.trim_end_matches('\r')));
         let (_, header) = lines.next().ok_or((1, "the file is empty".to_string()))?;
         let layout = match header.trim() {
             "arrival,size" => Layout::Seconds,
@@ -90,7 +97,10 @@ impl Trace {
                 Layout::Azure => 3,
             };
             if fields.len() != expected {
-                return Err((number, format!("expected {expected} fields, found {}", fields.len())));
+                return Err((
+                    number,
+                    format!("expected {expected} fields, found {}", fields.len()),
+                ));
             }
             let time = match layout {
                 Layout::Seconds => fields[0]
@@ -110,7 +120,10 @@ impl Trace {
             if let Some(&previous) = times.last()
                 && time < previous
             {
-                return Err((number, "arrival time is earlier than the previous row's".to_string()));
+                return Err((
+                    number,
+                    "arrival time is earlier than the previous row's".to_string(),
+                ));
             }
             times.push(time);
             sizes.push(size);
@@ -173,7 +186,12 @@ fn parse_timestamp(text: &str) -> Result<i64, String> {
         (Some(h), Some(m), Some(s), None) => (number(h)?, number(m)?, number(s)?),
         _ => return Err(bad()),
     };
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 60 {
+    if !(1..=12).contains(&month)
+        || !(1..=31).contains(&day)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
         return Err(bad());
     }
     if fraction.len() > 9 {
@@ -234,7 +252,11 @@ mod tests {
             ("arrival,size\n1,2\n2,-3\n", 3, "not a request size"),
             ("arrival,size\n1,2\n0.5,3\n", 3, "earlier"),
             ("arrival,size\n1,2,3\n", 2, "expected 2 fields"),
-            ("TIMESTAMP,ContextTokens,GeneratedTokens\n2023-13-01 00:00:00,1,1\n", 2, "timestamp"),
+            (
+                "TIMESTAMP,ContextTokens,GeneratedTokens\n2023-13-01 00:00:00,1,1\n",
+                2,
+                "timestamp",
+            ),
             ("arrival,size\n", 1, "no requests"),
         ];
         for (text, line, message) in cases {

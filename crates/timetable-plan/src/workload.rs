@@ -50,7 +50,9 @@ impl SizeDist {
         let mut cumulative = Vec::with_capacity(pairs.len());
         for (i, &(_, weight)) in pairs.iter().enumerate() {
             if !(weight.is_finite() && weight > 0.0) {
-                return Err(format!("size weight [{i}] must be positive and finite, not {weight}"));
+                return Err(format!(
+                    "size weight [{i}] must be positive and finite, not {weight}"
+                ));
             }
             total += weight;
             cumulative.push(total);
@@ -255,14 +257,21 @@ mod tests {
             counts[request.size as usize] += 1;
         }
         assert_eq!(counts[0], 0);
-        assert!(counts[1..].iter().all(|&c| (c as f64 / 25_000.0 - 1.0).abs() < 0.03));
+        assert!(
+            counts[1..]
+                .iter()
+                .all(|&c| (c as f64 / 25_000.0 - 1.0).abs() < 0.03)
+        );
     }
 
     #[test]
     fn weighted_sizes_follow_weights() {
         let sizes = SizeDist::weighted(&[(10, 3.0), (20, 1.0)]).unwrap();
         let workload = Workload::Poisson { rate: 1.0, sizes };
-        let tens = workload.requests(40_000, 1).filter(|r| r.size == 10).count();
+        let tens = workload
+            .requests(40_000, 1)
+            .filter(|r| r.size == 10)
+            .count();
         assert!((tens as f64 / 30_000.0 - 1.0).abs() < 0.02, "{tens}");
         assert!(SizeDist::weighted(&[(1, 0.0)]).is_err());
         assert!(SizeDist::uniform(5, 4).is_err());

@@ -8,8 +8,8 @@ use std::num::NonZeroU32;
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::{RngExt, SeedableRng};
 use timetable_plan::{
-    Admission, BatchVariant, Batching, Bucket, Buckets, Deployment, Launch, Progress, Rejection, Request,
-    Served, Sink,
+    Admission, BatchVariant, Batching, Bucket, Buckets, Deployment, Launch, Progress, Rejection,
+    Request, Served, Sink,
 };
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -58,7 +58,11 @@ impl<'a> Reference<'a> {
     }
 
     fn batch_limit(&self, bucket: usize) -> usize {
-        let largest = self.buckets.as_slice()[bucket].variants.last().unwrap().batch;
+        let largest = self.buckets.as_slice()[bucket]
+            .variants
+            .last()
+            .unwrap()
+            .batch;
         largest.min(self.deployment.batching.max_batch.get()) as usize
     }
 
@@ -68,14 +72,19 @@ impl<'a> Reference<'a> {
         let &(seq, head) = queue.first()?;
         let timeout = head + self.deployment.batching.max_wait_s;
         let limit = self.batch_limit(k);
-        let ready = if queue.len() >= limit { queue[limit - 1].1.min(timeout) } else { timeout };
+        let ready = if queue.len() >= limit {
+            queue[limit - 1].1.min(timeout)
+        } else {
+            timeout
+        };
         Some((ready, seq))
     }
 
     /// Launches everything that can launch at `self.now`.
     fn dispatch(&mut self) {
         loop {
-            let Some(server) = (0..self.free_at.len()).find(|&s| self.free_at[s] <= self.now) else {
+            let Some(server) = (0..self.free_at.len()).find(|&s| self.free_at[s] <= self.now)
+            else {
                 return;
             };
             let mut best: Option<(f64, u64, usize)> = None;
@@ -92,7 +101,11 @@ impl<'a> Reference<'a> {
             };
             let members = self.queues[k].len().min(self.batch_limit(k));
             let bucket = &self.buckets.as_slice()[k];
-            let variant = bucket.variants.iter().find(|v| v.batch as usize >= members).unwrap();
+            let variant = bucket
+                .variants
+                .iter()
+                .find(|v| v.batch as usize >= members)
+                .unwrap();
             self.free_at[server] = self.now + variant.service_s;
             for (seq, _) in self.queues[k].drain(..members) {
                 self.outcomes[seq as usize] = Outcome::Served {
@@ -107,7 +120,8 @@ impl<'a> Reference<'a> {
     fn next_event(&self) -> Option<f64> {
         let later = |t: f64| (t > self.now).then_some(t);
         let servers = self.free_at.iter().copied().filter_map(later);
-        let timers = (0..self.queues.len()).filter_map(|k| self.ready(k).and_then(|(r, _)| later(r)));
+        let timers =
+            (0..self.queues.len()).filter_map(|k| self.ready(k).and_then(|(r, _)| later(r)));
         servers.chain(timers).reduce(f64::min)
     }
 
@@ -143,9 +157,16 @@ impl<'a> Reference<'a> {
             let Outcome::Served { start, service_s } = future.outcomes[seq as usize] else {
                 panic!("prediction never served the request");
             };
-            let reason = if start > request.arrival && admission.queue_capacity.is_some_and(|c| waiting_before as u64 >= c) {
+            let reason = if start > request.arrival
+                && admission
+                    .queue_capacity
+                    .is_some_and(|c| waiting_before as u64 >= c)
+            {
                 Some(Rejection::QueueFull)
-            } else if admission.deadline_s.is_some_and(|d| start + service_s - request.arrival > d) {
+            } else if admission
+                .deadline_s
+                .is_some_and(|d| start + service_s - request.arrival > d)
+            {
                 Some(Rejection::Deadline)
             } else {
                 None
@@ -187,11 +208,17 @@ fn random_case(rng: &mut Xoshiro256PlusPlus) -> (Buckets, Deployment, Vec<Reques
         replicas: NonZeroU32::new(rng.random_range(1..=3)).unwrap(),
         batching: Batching {
             max_batch: NonZeroU32::new(rng.random_range(1..=6)).unwrap(),
-            max_wait_s: if rng.random_bool(0.5) { 0.0 } else { f64::from(rng.random_range(1..=6u32)) * 0.25 },
+            max_wait_s: if rng.random_bool(0.5) {
+                0.0
+            } else {
+                f64::from(rng.random_range(1..=6u32)) * 0.25
+            },
         },
         admission: Admission {
             queue_capacity: rng.random_bool(0.4).then(|| rng.random_range(0..=4)),
-            deadline_s: rng.random_bool(0.4).then(|| f64::from(rng.random_range(2..=16u32)) * 0.25),
+            deadline_s: rng
+                .random_bool(0.4)
+                .then(|| f64::from(rng.random_range(2..=16u32)) * 0.25),
         },
     };
     let mut clock = 0.0;
@@ -214,15 +241,24 @@ fn engines_match_the_reference_on_random_cases() {
     for case in 0..400 {
         let (buckets, deployment, requests) = random_case(&mut rng);
         let mut outcomes = Outcomes(vec![Outcome::Pending; requests.len()]);
-        timetable_plan::run(&buckets, &deployment, requests.iter().copied(), &mut outcomes, &Progress::hidden())
-            .unwrap();
+        timetable_plan::run(
+            &buckets,
+            &deployment,
+            requests.iter().copied(),
+            &mut outcomes,
+            &Progress::hidden(),
+        )
+        .unwrap();
         let mut reference = Reference::new(&buckets, &deployment, requests.len());
         for (seq, &request) in requests.iter().enumerate() {
             reference.arrive(seq as u64, request);
         }
         reference.run_until(f64::INFINITY);
         for (seq, (got, want)) in outcomes.0.iter().zip(&reference.outcomes).enumerate() {
-            assert_eq!(got, want, "case {case}, request {seq}: {deployment:?} {buckets:?}");
+            assert_eq!(
+                got, want,
+                "case {case}, request {seq}: {deployment:?} {buckets:?}"
+            );
         }
         batched_cases += usize::from(deployment.batching.max_batch.get() > 1);
     }
