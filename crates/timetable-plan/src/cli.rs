@@ -171,7 +171,7 @@ pub fn run(args: &Args) -> Result<String, Error> {
     let report = scenario.simulate(&progress)?;
     progress.finish();
     Ok(match args.format {
-        Format::Table => format!("{}\n{}", describe(&scenario), report.to_table()),
+        Format::Table => format!("{}\n{}", describe(&scenario, false), report.to_table()),
         Format::Json => pretty(&report.to_json()),
     })
 }
@@ -289,7 +289,10 @@ fn workload(
                     "--trace replays a trace's arrivals; for Poisson arrivals with its sizes use --sizes FILE".into(),
                 ));
             }
+            // A sweep or a rate search sets the rate itself.
+            let searching = args.sweep.is_some() || args.find_max_rate;
             let rate = rate
+                .or(searching.then_some(1.0))
                 .ok_or_else(|| Error::Config("Poisson arrivals need --rate (requests/s)".into()))?;
             let sizes = match (args.size, &args.sizes, spec.and_then(|s| s.sizes.clone())) {
                 (Some(size), _, _) => SizeDist::Fixed(size),
@@ -314,19 +317,26 @@ fn workload(
     }
 }
 
-/// One line saying what was simulated.
-fn describe(scenario: &Scenario) -> String {
+/// One line saying what was simulated; `searching` leaves out the rate it varies.
+fn describe(scenario: &Scenario, searching: bool) -> String {
     let d = &scenario.deployment;
-    let arrivals = match &scenario.workload {
-        Workload::Poisson { rate, .. } => format!("Poisson {}/s", significant(*rate, 5)),
-        Workload::Replay { trace, rate } => match rate {
-            Some(rate) => format!(
+    let arrivals = match (&scenario.workload, searching) {
+        (Workload::Poisson { .. }, true) => "Poisson arrivals".to_string(),
+        (Workload::Poisson { rate, .. }, false) => format!("Poisson {}/s", significant(*rate, 5)),
+        (
+            Workload::Replay {
+                trace,
+                rate: Some(rate),
+            },
+            false,
+        ) => {
+            format!(
                 "trace replay ({} requests) at {}/s",
                 trace.len(),
                 significant(*rate, 5)
-            ),
-            None => format!("trace replay ({} requests)", trace.len()),
-        },
+            )
+        }
+        (Workload::Replay { trace, .. }, _) => format!("trace replay ({} requests)", trace.len()),
     };
     let mut text = format!(
         "{arrivals}, {} replica(s), {} bucket(s), max batch {}",
@@ -386,7 +396,7 @@ fn max_rate_output(scenario: &Scenario, found: &MaxRate, args: &Args) -> String 
             format!(
                 "{}max rate meeting {} (rejected <= {}%): {interval}\n\
                  bisection to {}% relative, {} simulations\n\nat {}/s (the lowest replication's answer, seed {}):\n{}",
-                describe(scenario),
+                describe(scenario, true),
                 scenario.slo.describe(),
                 significant(100.0 * scenario.slo.max_rejected, 3),
                 significant(100.0 * args.precision, 3),
@@ -460,7 +470,7 @@ fn replicas_output(scenario: &Scenario, found: &ReplicaCount, format: Format) ->
             };
             let mut text = format!(
                 "{}fewest replicas meeting {} (rejected <= {}%) in every replication: {}\n",
-                describe(scenario),
+                describe(scenario, false),
                 scenario.slo.describe(),
                 significant(100.0 * scenario.slo.max_rejected, 3),
                 found.replicas

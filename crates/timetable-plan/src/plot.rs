@@ -177,7 +177,7 @@ pub fn latency_svg(points: &[Point], slo: &Slo) -> String {
 /// Round tick values (1, 2 or 5 times a power of ten apart) covering `low..=high`, and
 /// the decimals that print them exactly.
 fn nice_ticks(low: f64, high: f64) -> (Vec<f64>, usize) {
-    if !(high > low) {
+    if high.is_nan() || high <= low {
         return (vec![low], 0);
     }
     let rough = (high - low) / 5.0;

@@ -411,26 +411,31 @@ fn simpson(low: f64, high: f64, f: impl Fn(f64) -> f64) -> f64 {
 /// `π P = π`, `Σ π = 1` by Gaussian elimination with partial pivoting (the chains here
 /// have a few hundred states; iterating them to convergence near ρ = 1 is slower).
 fn stationary(len: usize, transition: impl Fn(usize, usize) -> f64) -> Vec<f64> {
-    // Row `to` of (Pᵀ - I) π = 0, with the last row replaced by Σ π = 1.
-    let mut matrix = vec![vec![0.0; len + 1]; len];
-    for (to, row) in matrix.iter_mut().enumerate() {
-        for from in 0..len {
-            row[from] = transition(from, to) - if from == to { 1.0 } else { 0.0 };
-        }
-    }
-    let last = len - 1;
-    matrix[last] = vec![1.0; len + 1];
+    // Row `to` of (Pᵀ - I) π = 0, with the last row replaced by Σ π = 1; the last
+    // column is the right-hand side.
+    let mut matrix: Vec<Vec<f64>> = (0..len)
+        .map(|to| {
+            (0..=len)
+                .map(|from| match from {
+                    _ if to == len - 1 => 1.0,
+                    _ if from == len => 0.0,
+                    _ => transition(from, to) - if from == to { 1.0 } else { 0.0 },
+                })
+                .collect()
+        })
+        .collect();
     for column in 0..len {
         let pivot = (column..len)
             .max_by(|&x, &y| matrix[x][column].abs().total_cmp(&matrix[y][column].abs()))
             .expect("non-empty range");
         matrix.swap(column, pivot);
-        let lead = matrix[column][column];
-        for row in column + 1..len {
-            let factor = matrix[row][column] / lead;
+        let (done, rest) = matrix.split_at_mut(column + 1);
+        let pivot_row = &done[column];
+        for row in rest {
+            let factor = row[column] / pivot_row[column];
             if factor != 0.0 {
-                for k in column..=len {
-                    matrix[row][k] -= factor * matrix[column][k];
+                for (x, p) in row[column..].iter_mut().zip(&pivot_row[column..]) {
+                    *x -= factor * p;
                 }
             }
         }

@@ -39,7 +39,10 @@ impl Trace {
         if times.is_empty() {
             return Err("the trace has no requests".into());
         }
-        if let Some(i) = times.windows(2).position(|w| !(w[1] >= w[0])) {
+        if let Some(i) = times.iter().position(|t| !t.is_finite()) {
+            return Err(format!("request {i} has no finite arrival time"));
+        }
+        if let Some(i) = times.windows(2).position(|w| w[1] < w[0]) {
             return Err(format!("request {} arrives before request {i}", i + 1));
         }
         let origin = times[0];

@@ -76,12 +76,14 @@ pub(super) fn run<S: Sink>(
             size: request.size,
         });
         batcher.queued += 1;
+        // From here `queued` counts the new request: more than the capacity means the
+        // capacity was already waiting.
         let verdict = match deadline {
             // The prediction answers both questions: whether it would wait and how long.
             Some(deadline) => {
                 let predicted = batcher.predict(bucket, request.arrival + deadline);
                 let waits = predicted.start > request.arrival;
-                if waits && capacity.is_some_and(|c| batcher.queued - 1 >= c) {
+                if waits && capacity.is_some_and(|c| batcher.queued > c) {
                     Err(Rejection::QueueFull)
                 } else if predicted.done - request.arrival > deadline {
                     Err(Rejection::Deadline)
@@ -96,7 +98,7 @@ pub(super) fn run<S: Sink>(
                 Some(capacity) => {
                     batcher.launch_until(request.arrival, sink);
                     let still_queued = batcher.queues[bucket].back().is_some_and(|p| p.seq == seq);
-                    if still_queued && batcher.queued - 1 >= capacity {
+                    if still_queued && batcher.queued > capacity {
                         Err(Rejection::QueueFull)
                     } else {
                         Ok(())
