@@ -29,11 +29,11 @@ impl Progress {
         let (bar, template) = match total {
             Some(total) => (
                 ProgressBar::new(total),
-                "{msg} [{bar:40}] {human_pos}/{human_len} requests ({per_sec}, {eta})",
+                "{msg} [{bar:40}] {human_pos}/{human_len} requests, {elapsed} elapsed, ETA {eta}",
             ),
             None => (
                 ProgressBar::new_spinner(),
-                "{spinner} {msg}: {human_pos} requests simulated ({per_sec})",
+                "{spinner} {msg}: {human_pos} requests simulated, {elapsed} elapsed",
             ),
         };
         if let Ok(style) = ProgressStyle::with_template(template) {
