@@ -22,6 +22,9 @@ pub struct Figure {
     pub measure: fn(&Report) -> f64,
 }
 
+/// A property every replication must have exactly: its description and its check.
+pub type Invariant = (&'static str, fn(&Report) -> bool);
+
 pub struct Case {
     pub name: &'static str,
     pub scenario: Scenario,
@@ -29,7 +32,7 @@ pub struct Case {
     pub replications: usize,
     pub figures: Vec<Figure>,
     /// A property every replication must have exactly, if any.
-    pub invariant: Option<(&'static str, fn(&Report) -> bool)>,
+    pub invariant: Option<Invariant>,
 }
 
 fn poisson(load: f64, requests: u64) -> Scenario {
