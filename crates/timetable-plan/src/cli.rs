@@ -462,8 +462,13 @@ fn replicas_output(scenario: &Scenario, found: &ReplicaCount, format: Format) ->
                     })
                     .collect();
                 let met = reports.iter().filter(|r| r.meets_slo()).count();
+                let interval = if reports.len() > 1 {
+                    " (95% CI over replications)"
+                } else {
+                    ""
+                };
                 format!(
-                    "with {replicas}: {} (95% CI over replications), SLO met in {met} of {}\n",
+                    "with {replicas}: {}{interval}, SLO met in {met} of {}\n",
                     parts.join(", "),
                     reports.len()
                 )

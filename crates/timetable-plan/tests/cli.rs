@@ -211,11 +211,8 @@ fn replays_the_azure_trace() {
         eprintln!("shared/bench/azure-llm-2023 not found next to the repository; skipped");
         return;
     };
-    let spec = scratch(
-        "azure.json",
-        r#"{ "buckets": [ { "max_size": 2048, "service_time": "20ms" },
-                          { "max_size": 8192, "service_time": "80ms" } ] }"#,
-    );
+    // The example spec: buckets up to 2k, 4k and 8k tokens of context.
+    let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/llm-buckets.json");
     let value = json(&format!(
         "--spec {} --trace {}",
         spec.display(),
