@@ -9,6 +9,10 @@
 use crate::error::Error;
 use crate::time::format_duration;
 
+/// The largest batch a variant may declare: the simulator tabulates every batch size up
+/// to a bucket's largest, and no compiled program batches more.
+pub const MAX_BATCH: u32 = 1 << 16;
+
 /// One compiled program variant of a bucket.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BatchVariant {
@@ -104,8 +108,11 @@ impl Buckets {
             }
             for (v, variant) in bucket.variants.iter().enumerate() {
                 let field = at(&format!("variants[{v}]"));
-                if variant.batch == 0 {
-                    return Err(Error::Config(format!("{field}.batch must be at least 1")));
+                if variant.batch == 0 || variant.batch > MAX_BATCH {
+                    return Err(Error::Config(format!(
+                        "{field}.batch must be between 1 and {MAX_BATCH}, not {}",
+                        variant.batch
+                    )));
                 }
                 if v > 0 && variant.batch <= bucket.variants[v - 1].batch {
                     return Err(Error::Config(format!(
@@ -133,6 +140,11 @@ impl Buckets {
     /// One unbounded bucket whose batch of `n` takes `base_s + (n - 1) * per_extra_s`, for
     /// `n` up to `max_batch`: the affine cost of a batched program.
     pub fn affine(base_s: f64, per_extra_s: f64, max_batch: u32) -> Result<Self, Error> {
+        if max_batch > MAX_BATCH {
+            return Err(Error::Config(format!(
+                "a batch of {max_batch} is more than the {MAX_BATCH} a bucket may run"
+            )));
+        }
         let variants = (1..=max_batch)
             .map(|batch| BatchVariant {
                 batch,
@@ -154,6 +166,15 @@ impl Buckets {
     pub fn bucket_for(&self, size: u64) -> Option<usize> {
         let index = self.0.partition_point(|b| b.max_size < size);
         (index < self.0.len()).then_some(index)
+    }
+
+    /// The shortest service time of any variant: no latency can be below it.
+    pub fn fastest_service(&self) -> f64 {
+        self.0
+            .iter()
+            .flat_map(|b| &b.variants)
+            .map(|v| v.service_s)
+            .fold(f64::INFINITY, f64::min)
     }
 
     pub fn largest_size(&self) -> u64 {

@@ -63,6 +63,7 @@ pub struct Args {
     /// Leading requests left out of request statistics.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub warmup: u64,
+    /// Seed of the random arrivals and sizes (same seed, same output).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// Identical replicas (chips) [default: 1].
@@ -86,6 +87,7 @@ pub struct Args {
     /// Largest rejected fraction that still meets the SLO [default: 0.01].
     #[arg(long, value_name = "FRACTION")]
     pub max_rejected: Option<f64>,
+    /// Output: a readable table, or JSON with times in seconds.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
     /// Simulate evenly spaced rates `LOW:HIGH[:POINTS]` (requests/s, 20 points).
@@ -171,7 +173,11 @@ pub fn run(args: &Args) -> Result<String, Error> {
     let report = scenario.simulate(&progress)?;
     progress.finish();
     Ok(match args.format {
-        Format::Table => format!("{}\n{}", describe(&scenario, false), report.to_table()),
+        Format::Table => format!(
+            "{}\n{}",
+            describe(&scenario, Varied::Nothing),
+            report.to_table()
+        ),
         Format::Json => pretty(&report.to_json()),
     })
 }
@@ -317,9 +323,18 @@ fn workload(
     }
 }
 
-/// One line saying what was simulated; `searching` leaves out the rate it varies.
-fn describe(scenario: &Scenario, searching: bool) -> String {
+/// What a command varies, and so leaves out of the scenario's description.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Varied {
+    Nothing,
+    Rate,
+    Replicas,
+}
+
+/// One line saying what was simulated.
+fn describe(scenario: &Scenario, varied: Varied) -> String {
     let d = &scenario.deployment;
+    let searching = varied == Varied::Rate;
     let arrivals = match (&scenario.workload, searching) {
         (Workload::Poisson { .. }, true) => "Poisson arrivals".to_string(),
         (Workload::Poisson { rate, .. }, false) => format!("Poisson {}/s", significant(*rate, 5)),
@@ -338,12 +353,15 @@ fn describe(scenario: &Scenario, searching: bool) -> String {
         }
         (Workload::Replay { trace, .. }, _) => format!("trace replay ({} requests)", trace.len()),
     };
-    let mut text = format!(
-        "{arrivals}, {} replica(s), {} bucket(s), max batch {}",
-        d.replicas,
+    let mut text = arrivals;
+    if varied != Varied::Replicas {
+        text.push_str(&format!(", {} replica(s)", d.replicas));
+    }
+    text.push_str(&format!(
+        ", {} bucket(s), max batch {}",
         scenario.buckets.as_slice().len(),
         d.batching.max_batch
-    );
+    ));
     if d.batching.max_batch.get() > 1 {
         text.push_str(&format!(
             ", max wait {}",
@@ -396,7 +414,7 @@ fn max_rate_output(scenario: &Scenario, found: &MaxRate, args: &Args) -> String 
             format!(
                 "{}max rate meeting {} (rejected <= {}%): {interval}\n\
                  bisection to {}% relative, {} simulations\n\nat {}/s (the lowest replication's answer, seed {}):\n{}",
-                describe(scenario, true),
+                describe(scenario, Varied::Rate),
                 scenario.slo.describe(),
                 significant(100.0 * scenario.slo.max_rejected, 3),
                 significant(100.0 * args.precision, 3),
@@ -475,7 +493,7 @@ fn replicas_output(scenario: &Scenario, found: &ReplicaCount, format: Format) ->
             };
             let mut text = format!(
                 "{}fewest replicas meeting {} (rejected <= {}%) in every replication: {}\n",
-                describe(scenario, false),
+                describe(scenario, Varied::Replicas),
                 scenario.slo.describe(),
                 significant(100.0 * scenario.slo.max_rejected, 3),
                 found.replicas

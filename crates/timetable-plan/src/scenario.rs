@@ -56,6 +56,11 @@ impl Scenario {
             ));
         }
         let count = self.workload.count(self.requests);
+        if count == 0 {
+            return Err(Error::Config(
+                "nothing to simulate: ask for at least one request".into(),
+            ));
+        }
         if self.warmup >= count {
             return Err(Error::Config(format!(
                 "a warm-up of {} requests leaves none of the {count} to measure",

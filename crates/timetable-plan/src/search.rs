@@ -15,13 +15,13 @@ use crate::percentile::Interval;
 use crate::progress::Progress;
 use crate::report::Report;
 use crate::scenario::Scenario;
-use crate::time::significant;
+use crate::time::{format_duration, significant};
 
 /// Doublings tried past the saturation rate before concluding that admission control
 /// keeps the SLO at any rate.
 const MAX_DOUBLINGS: u32 = 20;
-/// Replica counts are searched up to 2^20.
-const MAX_REPLICAS_LOG2: u32 = 20;
+/// Replica counts are searched up to 2^16.
+const MAX_REPLICAS_LOG2: u32 = 16;
 
 /// The answer of `--find-max-rate`.
 #[derive(Clone, Debug)]
@@ -175,11 +175,26 @@ pub fn find_replicas(
     })
 }
 
+/// A search needs an SLO that some deployment could meet: no latency is shorter than
+/// the fastest program.
 fn require_slo(scenario: &Scenario) -> Result<(), Error> {
     if scenario.slo.is_empty() {
         return Err(Error::Config(
             "a search needs an SLO, e.g. --slo p99=10ms".into(),
         ));
+    }
+    let fastest = scenario.buckets.fastest_service();
+    if let Some(&(level, bound)) = scenario
+        .slo
+        .targets
+        .iter()
+        .find(|&&(_, bound)| bound < fastest)
+    {
+        return Err(Error::Config(format!(
+            "no deployment meets {level} <= {}: the fastest program alone takes {}",
+            format_duration(bound),
+            format_duration(fastest)
+        )));
     }
     Ok(())
 }

@@ -12,6 +12,9 @@ use crate::scenario::Scenario;
 use crate::search::parallel_map;
 use crate::time::{format_duration, significant};
 
+/// More points than this would not be readable in a table or a plot.
+const MAX_POINTS: usize = 1000;
+
 /// One point of a sweep.
 #[derive(Clone, Debug)]
 pub struct Point {
@@ -34,9 +37,10 @@ pub fn parse_rates(text: &str) -> Result<Vec<f64>, String> {
         ),
         _ => return Err(bad()),
     };
-    if !(low > 0.0 && high > low && high.is_finite()) || points < 2 {
+    let valid = low > 0.0 && high > low && high.is_finite() && (2..=MAX_POINTS).contains(&points);
+    if !valid {
         return Err(format!(
-            "`{text}`: need 0 < low < high and at least 2 points"
+            "`{text}`: need 0 < low < high and 2 to {MAX_POINTS} points"
         ));
     }
     Ok((0..points)

@@ -154,7 +154,12 @@ pub fn drained_poisson_chain(drain: usize, a: f64) -> Vec<f64> {
             high = middle;
         }
     }
-    let len = drain + (40.0 / low.ln()).ceil() as usize + 50;
+    truncated_drained_chain(drain, a, drain + (40.0 / low.ln()).ceil() as usize + 50)
+}
+
+/// The chain `N' = min(max(N - drain, 0) + Pois(a), len - 1)` on `0..len` and its
+/// stationary law.
+fn truncated_drained_chain(drain: usize, a: f64, len: usize) -> Vec<f64> {
     let arrivals = poisson_pmf(a, len);
     stationary(len, |from, to| {
         let base = from.saturating_sub(drain);
@@ -219,18 +224,9 @@ pub fn erlang_b(c: usize, a: f64) -> f64 {
 /// `π` on `0..capacity` gives the time averages `p_j = π_j / (π_0 + ρ)` and
 /// `p_capacity = 1 - 1 / (π_0 + ρ)` (Gross & Harris, M/G/1/K).
 pub fn md1k(a: f64, capacity: usize) -> (f64, f64) {
-    let states = capacity;
-    let arrivals = poisson_pmf(a, states + 1);
-    let pi = stationary(states, |from, to| {
-        let base = from.saturating_sub(1);
-        if to < base {
-            0.0
-        } else if to + 1 < states {
-            arrivals[to - base]
-        } else {
-            1.0 - arrivals[..to - base].iter().sum::<f64>()
-        }
-    });
+    // Left behind at a departure: one fewer (none if empty) plus the arrivals during
+    // the next service, up to the last place.
+    let pi = truncated_drained_chain(1, a, capacity);
     let norm = pi[0] + a;
     let blocking = 1.0 - 1.0 / norm;
     let in_system: f64 = pi
