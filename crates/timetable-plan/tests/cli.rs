@@ -162,6 +162,18 @@ fn errors_say_what_and_where() {
             "--rate 10 --service-time 1ms --find-max-rate",
             "needs an SLO",
         ),
+        (
+            "--service-time 1ms --find-replicas --rate 5 --slo p99=500us",
+            "fastest program",
+        ),
+        (
+            "--rate 10 --service-time 1ms --requests 0",
+            "nothing to simulate",
+        ),
+        (
+            "--rate 10 --service-time 1ms --max-batch 100000",
+            "more than the 65536",
+        ),
     ];
     for (line, expected) in cases {
         let message = run(line).unwrap_err();
