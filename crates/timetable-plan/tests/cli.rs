@@ -317,3 +317,9 @@ fn fewest_replicas_match_mdc_theory() {
     ));
     assert_eq!(value["replicas"], 6, "{value}");
 }
+
+#[test]
+fn clap_definition_is_consistent() {
+    use clap::CommandFactory;
+    Command::command().debug_assert();
+}
