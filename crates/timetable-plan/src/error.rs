@@ -5,8 +5,13 @@ use std::fmt;
 #[derive(Debug)]
 pub enum Error {
     /// A spec file that does not parse or does not make sense; `message` names the line
-    /// and column (syntax) or the field path (meaning).
-    Spec { path: String, message: String },
+    /// and column (syntax) or the field path (meaning). `line` (1-based) is known for
+    /// errors the JSON reader finds.
+    Spec {
+        path: String,
+        message: String,
+        line: Option<usize>,
+    },
     /// A trace CSV with a bad row; `line` is 1-based.
     Trace {
         path: String,
@@ -25,7 +30,7 @@ pub enum Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Spec { path, message } => write!(f, "{path}: {message}"),
+            Error::Spec { path, message, .. } => write!(f, "{path}: {message}"),
             Error::Trace {
                 path,
                 line,

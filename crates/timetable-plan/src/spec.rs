@@ -121,6 +121,8 @@ impl Spec {
         Spec::parse(&text).map_err(|message| Error::Spec {
             path: path.to_string(),
             message,
+            // Errors the JSON reader finds carry a position; semantic ones name a field.
+            line: serde_json::from_str::<File>(&text).err().map(|e| e.line()),
         })
     }
 

@@ -81,6 +81,10 @@ pub enum Command {
     Target(TargetCommand),
     /// Print a generated machine-level program (for benchmarks and property tests).
     Gen(GenArgs),
+    /// Capacity planning: p50/p99 latency, rejection and goodput of a serving deployment
+    /// from exact compiled service times; find the highest rate or fewest replicas that
+    /// meet an SLO.
+    Plan(Box<timetable_plan::cli::Args>),
 }
 
 #[derive(Args, Debug)]

@@ -3,6 +3,7 @@
 mod fmt;
 mod generate;
 mod opt;
+mod plan;
 mod target;
 
 use crate::cli::{Cli, Command};
@@ -39,5 +40,6 @@ pub fn dispatch(cli: &Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Co
         Command::Opt(args) => opt::run(args, &targets, stdout, stderr),
         Command::Target(cmd) => target::run(cmd, &targets, stdout),
         Command::Gen(args) => generate::run(args, &targets, stdout),
+        Command::Plan(args) => plan::run(args, stdout),
     }
 }
