@@ -1,0 +1,81 @@
+//! Quality and speed on the 144 PSPLIB j30 instances in shared/bench.
+//!
+//! `cargo bench -p timetable-sched --bench psplib` prints, per instance,
+//! the makespan, the proven optimum, the deviation, the lower bound, the
+//! schedules generated and the wall time, then the summary. The default
+//! budget is used; `SCHED_MAX_SCHEDULES` and `SCHED_SEED` override it.
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use std::time::Instant;
+
+use timetable_sched::psplib::PsplibInstance;
+use timetable_sched::{SolveOptions, check, solve};
+
+fn env_u64(name: &str) -> Option<u64> {
+    std::env::var(name).ok().map(|v| {
+        v.parse()
+            .unwrap_or_else(|_| panic!("{name} must be an integer, found {v}"))
+    })
+}
+
+fn main() {
+    let mut options = SolveOptions::default();
+    if let Some(max) = env_u64("SCHED_MAX_SCHEDULES") {
+        options.max_schedules = max;
+    }
+    if let Some(seed) = env_u64("SCHED_SEED") {
+        options.seed = seed;
+    }
+    let instances = support::j30_instances();
+    println!(
+        "{:<10} {:>8} {:>7} {:>7} {:>5} {:>9} {:>9}",
+        "instance", "makespan", "optimum", "dev%", "lb", "schedules", "time_ms"
+    );
+    let (mut deviation_sum, mut max_ms, mut total_ms) = (0.0, 0.0f64, 0.0);
+    let (mut optimal, mut proven) = (0, 0);
+    for instance in &instances {
+        let problem = PsplibInstance::parse(&instance.text)
+            .and_then(|i| i.to_problem())
+            .unwrap_or_else(|e| panic!("{}: {e}", instance.name));
+        let clock = Instant::now();
+        let solution = solve(&problem, &options);
+        let ms = clock.elapsed().as_secs_f64() * 1e3;
+        if let Err(violations) = check::check(&problem, solution.schedule.starts()) {
+            panic!("{}: infeasible schedule: {violations:?}", instance.name);
+        }
+        let makespan = solution.makespan();
+        assert!(
+            makespan >= instance.optimum,
+            "{}: below the optimum",
+            instance.name
+        );
+        let deviation =
+            100.0 * f64::from(makespan - instance.optimum) / f64::from(instance.optimum);
+        deviation_sum += deviation;
+        max_ms = max_ms.max(ms);
+        total_ms += ms;
+        optimal += usize::from(makespan == instance.optimum);
+        proven += usize::from(solution.is_proven_optimal());
+        println!(
+            "{:<10} {:>8} {:>7} {:>7.2} {:>5} {:>9} {:>9.1}",
+            instance.name,
+            makespan,
+            instance.optimum,
+            deviation,
+            solution.lower_bound(),
+            solution.schedules,
+            ms
+        );
+    }
+    let n = instances.len();
+    println!(
+        "\n{n} instances, max_schedules {}, seed {}: mean deviation {:.3}%, optimal {optimal}/{n} \
+         (proven by the lower bound: {proven}), max time {max_ms:.1} ms, mean time {:.1} ms",
+        options.max_schedules,
+        options.seed,
+        deviation_sum / n as f64,
+        total_ms / n as f64
+    );
+}
