@@ -3,7 +3,8 @@
 //! `cargo bench -p timetable-sched --bench psplib` prints, per instance,
 //! the makespan, the proven optimum, the deviation, the lower bound, the
 //! schedules generated and the wall time, then the summary. The default
-//! budget is used; `SCHED_MAX_SCHEDULES` and `SCHED_SEED` override it.
+//! budget is used; `SCHED_MAX_SCHEDULES` and `SCHED_SEED` override it,
+//! `SCHED_ONLY` (comma-separated names) selects instances.
 
 #[path = "../tests/support/mod.rs"]
 mod support;
@@ -11,7 +12,7 @@ mod support;
 use std::time::Instant;
 
 use timetable_sched::psplib::PsplibInstance;
-use timetable_sched::{SolveOptions, check, solve};
+use timetable_sched::{Effort, SolveOptions, check, solve};
 
 fn env_u64(name: &str) -> Option<u64> {
     std::env::var(name).ok().map(|v| {
@@ -23,12 +24,19 @@ fn env_u64(name: &str) -> Option<u64> {
 fn main() {
     let mut options = SolveOptions::default();
     if let Some(max) = env_u64("SCHED_MAX_SCHEDULES") {
-        options.max_schedules = max;
+        options.effort = Effort::Schedules(max);
     }
     if let Some(seed) = env_u64("SCHED_SEED") {
         options.seed = seed;
     }
-    let instances = support::j30_instances();
+    // SCHED_ONLY=j309_2,j3013_3 runs just those instances.
+    let only: Option<Vec<String>> = std::env::var("SCHED_ONLY")
+        .ok()
+        .map(|list| list.split(',').map(str::to_string).collect());
+    let instances: Vec<_> = support::j30_instances()
+        .into_iter()
+        .filter(|i| only.as_ref().is_none_or(|names| names.contains(&i.name)))
+        .collect();
     println!(
         "{:<10} {:>8} {:>7} {:>7} {:>5} {:>9} {:>9}",
         "instance", "makespan", "optimum", "dev%", "lb", "schedules", "time_ms"
@@ -71,9 +79,9 @@ fn main() {
     }
     let n = instances.len();
     println!(
-        "\n{n} instances, max_schedules {}, seed {}: mean deviation {:.3}%, optimal {optimal}/{n} \
+        "\n{n} instances, effort {:?}, seed {}: mean deviation {:.3}%, optimal {optimal}/{n} \
          (proven by the lower bound: {proven}), max time {max_ms:.1} ms, mean time {:.1} ms",
-        options.max_schedules,
+        options.effort,
         options.seed,
         deviation_sum / n as f64,
         total_ms / n as f64

@@ -1,8 +1,9 @@
 //! A genetic algorithm on activity lists (Hartmann 1998) in which every
 //! child is decoded by the serial SGS and improved by double justification,
 //! and the justified order replaces the child's genes (as in Valls et al.
-//! 2008 and Debels et al. 2006). Replacement keeps the best distinct
-//! schedules of parents and children.
+//! 2008 and Debels et al. 2006). Every child gets one random shift.
+//! Replacement keeps the best distinct schedules of parents and children;
+//! when the incumbent stalls, the population restarts around its elite.
 
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
@@ -16,11 +17,17 @@ use crate::incumbent::Incumbent;
 use crate::priority::sample_list;
 use crate::problem::{ActivityId, Problem};
 
-const POPULATION: usize = 40;
-/// Noise on the priority keys of the initial lists, relative to their range.
+/// Individuals kept per generation; also the children per generation.
+pub(crate) const POPULATION: usize = 100;
+/// Noise on the priority keys of sampled lists, relative to their range.
 const SAMPLING_SPREAD: f64 = 0.5;
-/// Probability that a child's list gets one random shift.
-const MUTATION_RATE: f64 = 0.5;
+/// Generations without a new incumbent before the population restarts.
+const RESTART_AFTER: usize = 30;
+/// Individuals that survive a restart.
+const ELITE: usize = 4;
+/// A restarted individual is an elite list moved by up to this many shifts
+/// (or, as often, a fresh sample).
+const RESTART_SHIFTS: usize = 5;
 
 struct Individual {
     list: Vec<ActivityId>,
@@ -49,6 +56,9 @@ pub(crate) struct Genetic<'p> {
     taken: Vec<bool>,
 }
 
+/// The search ran out of budget or proved its incumbent optimal.
+struct Stop;
+
 impl<'p> Genetic<'p> {
     pub(crate) fn new(problem: &'p Problem, seed: u64) -> Self {
         let n = problem.activity_count();
@@ -71,15 +81,33 @@ impl<'p> Genetic<'p> {
         incumbent: &mut Incumbent,
     ) {
         let mut population: Vec<Individual> = seeds.into_iter().map(Individual::from).collect();
+        // Evolution ends only by `Stop`: budget spent or optimum proven.
+        let Err(Stop) = self.evolve(&mut population, keys, budget, incumbent);
+    }
+
+    fn evolve(
+        &mut self,
+        population: &mut Vec<Individual>,
+        keys: &[i64],
+        budget: &mut Budget,
+        incumbent: &mut Incumbent,
+    ) -> Result<std::convert::Infallible, Stop> {
         while population.len() < POPULATION {
-            if incumbent.is_optimal() || !budget.take(DECODE_COST) {
-                return;
-            }
             let list = sample_list(self.problem, keys, SAMPLING_SPREAD, &mut self.rng);
-            population.push(self.decode(list.into_vec(), incumbent));
+            population.push(self.decode(list.into_vec(), budget, incumbent)?);
         }
-        survive(&mut population);
-        while !incumbent.is_optimal() && population.len() >= 2 {
+        survive(population);
+        let (mut best, mut stagnant) = (incumbent.makespan, 0);
+        loop {
+            if incumbent.makespan < best {
+                (best, stagnant) = (incumbent.makespan, 0);
+            } else {
+                stagnant += 1;
+            }
+            if stagnant >= RESTART_AFTER {
+                stagnant = 0;
+                self.restart(population, keys, budget, incumbent)?;
+            }
             let parents = population.len();
             for _ in 0..POPULATION / 2 {
                 let mother = self.tournament(&population[..parents]);
@@ -87,23 +115,53 @@ impl<'p> Genetic<'p> {
                 let daughter = self.crossover(&mother.list, &father.list);
                 let son = self.crossover(&father.list, &mother.list);
                 for mut child in [daughter, son] {
-                    if self.rng.random_bool(MUTATION_RATE) {
-                        self.shift(&mut child);
-                    }
-                    if incumbent.is_optimal() || !budget.take(DECODE_COST) {
-                        return;
-                    }
-                    population.push(self.decode(child, incumbent));
+                    self.shift(&mut child);
+                    population.push(self.decode(child, budget, incumbent)?);
                 }
             }
-            survive(&mut population);
+            survive(population);
         }
     }
 
-    fn decode(&mut self, list: Vec<ActivityId>, incumbent: &mut Incumbent) -> Individual {
+    /// Keeps the elite and refills the population with mutated copies of
+    /// it and fresh samples, to leave a converged region.
+    fn restart(
+        &mut self,
+        population: &mut Vec<Individual>,
+        keys: &[i64],
+        budget: &mut Budget,
+        incumbent: &mut Incumbent,
+    ) -> Result<(), Stop> {
+        population.truncate(ELITE);
+        let elite = population.len();
+        while population.len() < POPULATION {
+            let list = if self.rng.random_bool(0.5) {
+                let mut list = population[self.rng.random_range(0..elite)].list.clone();
+                for _ in 0..self.rng.random_range(1..=RESTART_SHIFTS) {
+                    self.shift(&mut list);
+                }
+                list
+            } else {
+                sample_list(self.problem, keys, SAMPLING_SPREAD, &mut self.rng).into_vec()
+            };
+            population.push(self.decode(list, budget, incumbent)?);
+        }
+        survive(population);
+        Ok(())
+    }
+
+    fn decode(
+        &mut self,
+        list: Vec<ActivityId>,
+        budget: &mut Budget,
+        incumbent: &mut Incumbent,
+    ) -> Result<Individual, Stop> {
+        if incumbent.is_optimal() || !budget.take(DECODE_COST) {
+            return Err(Stop);
+        }
         let decoded = self.decoder.decode(self.problem, list);
         incumbent.offer(&decoded.starts, decoded.makespan);
-        Individual::from(decoded)
+        Ok(Individual::from(decoded))
     }
 
     /// The better of two random individuals.

@@ -37,4 +37,4 @@ pub use problem::{
 pub use profile::ResourceProfile;
 pub use schedule::{ActivityList, ActivityListError, Schedule};
 pub use sgs::{PartialSchedule, SerialSgs};
-pub use solve::{Solution, SolveOptions, list_schedule, solve};
+pub use solve::{Effort, Solution, SolveOptions, list_schedule, solve};

@@ -17,9 +17,11 @@
 /// Periods per tree leaf: a block is scanned linearly (cache-friendly),
 /// the tree is only consulted to skip whole blocks.
 const BLOCK: usize = 32;
-/// Holes stepped over before [`ResourceProfile::earliest_fit`] switches to
-/// a run index.
+/// [`ResourceProfile::earliest_fit`] switches to a run index after stepping
+/// over this many holes spanning at least `INDEX_DISTANCE` periods; short
+/// searches (small problems) stay with the plain scan.
 const FAST_ATTEMPTS: usize = 8;
+const INDEX_DISTANCE: u32 = 8 * BLOCK as u32;
 
 /// Usage of one resource with a fixed capacity.
 #[derive(Clone, Debug)]
@@ -36,6 +38,11 @@ pub struct ResourceProfile {
     high_water: usize,
     /// Run indices by threshold, built on demand.
     runs: Vec<RunIndex>,
+    /// Blocks whose usage changed since the tree and the run indices were
+    /// last brought up to date. Updating lazily keeps bookings cheap: most
+    /// searches end inside the first block and never consult the tree.
+    dirty: Vec<usize>,
+    is_dirty: Vec<bool>,
 }
 
 impl ResourceProfile {
@@ -47,6 +54,8 @@ impl ResourceProfile {
             leaves: 1,
             high_water: 0,
             runs: Vec::new(),
+            dirty: Vec::new(),
+            is_dirty: vec![false],
         }
     }
 
@@ -68,13 +77,16 @@ impl ResourceProfile {
     /// Takes `&mut self` because it may build a [`RunIndex`] (a cache).
     pub fn earliest_fit(&mut self, from: u32, length: u32, amount: u32) -> u32 {
         let mut t = from;
-        for _ in 0..FAST_ATTEMPTS {
+        let mut attempts = 0;
+        while attempts < FAST_ATTEMPTS || t - from < INDEX_DISTANCE {
             t = self.next_room(t, amount);
             match self.last_conflict(t, length, amount) {
                 None => return t,
                 Some(busy) => t = busy + 1,
             }
+            attempts += 1;
         }
+        self.flush();
         let limit = self.capacity - amount;
         let index = match self.runs.iter().position(|r| r.limit == limit) {
             Some(i) => i,
@@ -89,7 +101,7 @@ impl ResourceProfile {
 
     /// The first period `>= from` in which `amount` more units fit.
     /// `amount` must not exceed the capacity.
-    pub fn next_room(&self, from: u32, amount: u32) -> u32 {
+    pub fn next_room(&mut self, from: u32, amount: u32) -> u32 {
         debug_assert!(amount <= self.capacity);
         let limit = self.capacity - amount;
         let from = from as usize;
@@ -101,6 +113,7 @@ impl ResourceProfile {
         if let Some(i) = self.usage[from..block_end].iter().position(|&u| u <= limit) {
             return (from + i) as u32;
         }
+        self.flush();
         match self.first_block_with_room(block + 1, limit) {
             None => (self.leaves * BLOCK) as u32,
             Some(b) => {
@@ -139,7 +152,7 @@ impl ResourceProfile {
             debug_assert!(*u <= self.capacity, "resource overbooked");
         }
         self.high_water = self.high_water.max(end);
-        self.refresh_blocks(start, end);
+        self.mark_dirty(start, end);
     }
 
     /// Releases `amount` units in `[start, start + length)` booked earlier.
@@ -150,21 +163,18 @@ impl ResourceProfile {
                 .checked_sub(amount)
                 .expect("removing more than was booked");
         }
-        self.refresh_blocks(start, end);
+        self.mark_dirty(start, end);
     }
 
     /// Empties the profile, keeping its memory for the next schedule.
     pub fn clear(&mut self) {
         let used_blocks = self.high_water.div_ceil(BLOCK);
         self.usage[..used_blocks * BLOCK].fill(0);
-        for b in 0..used_blocks {
-            let mut node = (self.leaves + b) / 2;
-            self.block_min[self.leaves + b] = 0;
-            while node >= 1 && self.block_min[node] != 0 {
-                self.block_min[node] = 0;
-                node /= 2;
-            }
+        self.block_min.fill(0);
+        for &b in &self.dirty {
+            self.is_dirty[b] = false;
         }
+        self.dirty.clear();
         self.high_water = 0;
         self.runs.clear();
     }
@@ -176,6 +186,8 @@ impl ResourceProfile {
         let leaves = end.div_ceil(BLOCK).next_power_of_two();
         self.usage.resize(leaves * BLOCK, 0);
         self.runs.clear();
+        self.dirty.clear();
+        self.is_dirty = vec![false; leaves];
         self.leaves = leaves;
         self.block_min = vec![0; 2 * leaves];
         for b in 0..leaves {
@@ -186,11 +198,22 @@ impl ResourceProfile {
         }
     }
 
-    fn refresh_blocks(&mut self, start: usize, end: usize) {
+    fn mark_dirty(&mut self, start: usize, end: usize) {
         if start >= end {
             return;
         }
         for b in start / BLOCK..=(end - 1) / BLOCK {
+            if !self.is_dirty[b] {
+                self.is_dirty[b] = true;
+                self.dirty.push(b);
+            }
+        }
+    }
+
+    /// Brings the block tree and the run indices up to date.
+    fn flush(&mut self) {
+        for &b in &self.dirty {
+            self.is_dirty[b] = false;
             for runs in &mut self.runs {
                 runs.refresh(&self.usage, self.leaves, b);
             }
@@ -205,6 +228,7 @@ impl ResourceProfile {
                 self.block_min[node] = m;
             }
         }
+        self.dirty.clear();
     }
 
     /// The first block `>= first` whose minimum usage is at most `limit`.

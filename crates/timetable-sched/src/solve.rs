@@ -7,36 +7,63 @@ use std::time::{Duration, Instant};
 use crate::bounds::{LowerBounds, heads, lower_bounds, tails};
 use crate::budget::Budget;
 use crate::decode::{DECODE_COST, Decoded, Decoder};
-use crate::genetic::Genetic;
+use crate::genetic::{Genetic, POPULATION};
 use crate::incumbent::Incumbent;
 use crate::priority::{PriorityRule, priority_list};
 use crate::problem::Problem;
 use crate::schedule::Schedule;
 use crate::sgs::SerialSgs;
 
+/// How much search to spend, counted deterministically.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Effort {
+    /// At most this many generated schedules (serial-SGS runs; a
+    /// justification counts two), the unit the RCPSP literature compares.
+    Schedules(u64),
+    /// At most this many activity placements, i.e. schedules times
+    /// activities: about the same time whatever the problem size, so large
+    /// problems automatically get the baseline only.
+    Placements(u64),
+}
+
+impl Effort {
+    fn schedules(self, problem: &Problem) -> u64 {
+        match self {
+            Effort::Schedules(schedules) => schedules,
+            Effort::Placements(placements) => placements / problem.activity_count().max(1) as u64,
+        }
+    }
+}
+
 /// How hard to search.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SolveOptions {
     /// Seeds the random choices of the search.
     pub seed: u64,
-    /// Upper limit on generated schedules (runs of the serial SGS, a
-    /// justification counts two). The baseline always runs its first rule,
-    /// whatever the limit.
-    pub max_schedules: u64,
+    /// The budget. The baseline always runs its first rule, whatever it says.
+    pub effort: Effort,
     /// Stops the search at this wall-clock time. Results then depend on the
     /// machine's speed, so it is off by default.
     pub time_limit: Option<Duration>,
 }
 
 impl SolveOptions {
-    /// The default effort: enough for near-optimal schedules of projects
-    /// with about a hundred activities in well under a second.
-    pub const DEFAULT_MAX_SCHEDULES: u64 = 15_000;
+    /// The default effort: 50,000 schedules of a 30-activity project,
+    /// about 13,000 of a 120-activity one; tens of milliseconds each.
+    pub const DEFAULT_EFFORT: Effort = Effort::Placements(1_600_000);
 
     /// Only the priority-rule baseline with justification, no search.
     pub fn baseline() -> Self {
         SolveOptions {
-            max_schedules: 3 * PriorityRule::ALL.len() as u64,
+            effort: Effort::Schedules(DECODE_COST * PriorityRule::ALL.len() as u64),
+            ..SolveOptions::default()
+        }
+    }
+
+    /// The default options with a budget of `schedules`.
+    pub fn with_schedules(schedules: u64) -> Self {
+        SolveOptions {
+            effort: Effort::Schedules(schedules),
             ..SolveOptions::default()
         }
     }
@@ -46,7 +73,7 @@ impl Default for SolveOptions {
     fn default() -> Self {
         SolveOptions {
             seed: 0,
-            max_schedules: SolveOptions::DEFAULT_MAX_SCHEDULES,
+            effort: SolveOptions::DEFAULT_EFFORT,
             time_limit: None,
         }
     }
@@ -89,7 +116,7 @@ pub fn list_schedule(problem: &Problem, rule: PriorityRule) -> Option<Schedule> 
 pub fn solve(problem: &Problem, options: &SolveOptions) -> Solution {
     let lower_bounds = lower_bounds(problem);
     let deadline = options.time_limit.map(|limit| Instant::now() + limit);
-    let mut budget = Budget::new(options.max_schedules, deadline);
+    let mut budget = Budget::new(options.effort.schedules(problem), deadline);
     let (heads, tails) = (heads(problem), tails(problem));
     let rules: Vec<Vec<i64>> = PriorityRule::ALL
         .iter()
@@ -121,7 +148,8 @@ pub fn solve(problem: &Problem, options: &SolveOptions) -> Solution {
     }
     let mut incumbent = incumbent.expect("the latest-finish-time rule is always available");
 
-    if !incumbent.is_optimal() && budget.affords(DECODE_COST) {
+    // A population that cannot even be sampled would only waste the rest.
+    if !incumbent.is_optimal() && budget.affords(DECODE_COST * POPULATION as u64) {
         // Stable: equal makespans keep the rule order.
         seeds.sort_by_key(|d| d.makespan);
         Genetic::new(problem, options.seed).run(seeds, &rules[0], &mut budget, &mut incumbent);

@@ -130,7 +130,7 @@ proptest! {
     #[test]
     fn general_problems_schedule_feasibly(spec in spec(24, true), ss in any::<bool>(), seed in 0u64..4) {
         let problem = build(&spec, !ss);
-        let options = SolveOptions { seed, max_schedules: 120, ..SolveOptions::default() };
+        let options = SolveOptions { seed, ..SolveOptions::with_schedules(700) };
         let solution = solve(&problem, &options);
         prop_assert_eq!(check::check(&problem, solution.schedule.starts()), Ok(()));
         prop_assert!(solution.makespan() >= solution.lower_bound());
@@ -142,7 +142,7 @@ proptest! {
         let optimum = brute_force(&problem);
         let bounds = lower_bounds(&problem);
         prop_assert!(bounds.best() <= optimum, "{:?} > {}", bounds, optimum);
-        let solution = solve(&problem, &SolveOptions { max_schedules: 300, ..SolveOptions::default() });
+        let solution = solve(&problem, &SolveOptions::with_schedules(700));
         prop_assert!(solution.makespan() >= optimum);
         prop_assert_eq!(check::check(&problem, solution.schedule.starts()), Ok(()));
     }

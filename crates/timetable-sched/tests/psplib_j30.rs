@@ -7,11 +7,11 @@ mod support;
 use timetable_sched::psplib::{PsplibInstance, format_schedule, solve_text};
 use timetable_sched::{PriorityRule, SolveOptions, check, list_schedule, lower_bounds, solve};
 
+/// The baseline, the initial population and a few generations.
+const SMALL_BUDGET: u64 = 1000;
+
 fn small_budget() -> SolveOptions {
-    SolveOptions {
-        max_schedules: 150,
-        ..SolveOptions::default()
-    }
+    SolveOptions::with_schedules(SMALL_BUDGET)
 }
 
 #[test]
@@ -33,7 +33,7 @@ fn all_instances_schedule_feasibly_within_bounds() {
             panic!("{}: {violations:?}", instance.name);
         }
         assert!(solution.makespan() >= instance.optimum, "{}", instance.name);
-        assert!(solution.schedules <= 150, "{}", instance.name);
+        assert!(solution.schedules <= SMALL_BUDGET, "{}", instance.name);
         assert_eq!(
             solution.is_proven_optimal(),
             solution.makespan() == bounds.best()
@@ -57,6 +57,24 @@ fn every_priority_rule_gives_a_feasible_list_schedule() {
             );
         }
     }
+}
+
+#[test]
+fn long_search_with_restarts_stays_feasible_and_deterministic() {
+    // A hard instance (optimum 92, lower bound 63) keeps the search going
+    // through several population restarts.
+    let instance = support::j30_instances()
+        .into_iter()
+        .find(|i| i.name == "j309_2")
+        .unwrap();
+    let problem = PsplibInstance::parse(&instance.text)
+        .and_then(|i| i.to_problem())
+        .unwrap();
+    let options = SolveOptions::with_schedules(40_000);
+    let solution = solve(&problem, &options);
+    assert_eq!(check::check(&problem, solution.schedule.starts()), Ok(()));
+    assert!(solution.makespan() >= instance.optimum);
+    assert_eq!(solve(&problem, &options).schedule, solution.schedule);
 }
 
 #[test]
