@@ -2,7 +2,7 @@
 //!
 //! A rule gives every activity a key; the list repeatedly takes the eligible
 //! activity (all predecessors listed) with the smallest key, ties broken by
-//! the smaller index. With a binary heap that is `O((n + m) log n)`.
+//! the topological rank. With a binary heap that is `O((n + m) log n)`.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -106,27 +106,51 @@ fn successor_counts(problem: &Problem) -> Vec<u32> {
 }
 
 /// Lists the activities by `keys` (smallest eligible key first, then the
-/// smaller index), respecting precedences.
+/// earlier topological rank), respecting precedences.
 pub fn priority_list(problem: &Problem, keys: &[i64]) -> ActivityList {
+    let priority = |a: ActivityId| (keys[a.index()], problem.topological_rank(a));
+    // When sorting by priority happens to respect every precedence (always
+    // so for keys that never decrease along a precedence, like start times)
+    // the heap would produce the same order: at every step the smallest
+    // remaining priority is eligible.
+    let mut order: Vec<ActivityId> = problem.activities().collect();
+    order.sort_unstable_by_key(|&a| priority(a));
+    if respects_precedences(problem, &order) {
+        return ActivityList::new_unchecked(order);
+    }
+    order.clear();
     let mut missing = predecessor_counts(problem);
-    let mut ready: BinaryHeap<Reverse<(i64, u32)>> = problem
+    let mut ready: BinaryHeap<Reverse<(i64, u32, u32)>> = problem
         .activities()
         .filter(|a| missing[a.index()] == 0)
-        .map(|a| Reverse((keys[a.index()], a.0)))
+        .map(|a| Reverse((priority(a).0, priority(a).1, a.0)))
         .collect();
-    let mut order = Vec::with_capacity(problem.activity_count());
-    while let Some(Reverse((_, a))) = ready.pop() {
+    while let Some(Reverse((_, _, a))) = ready.pop() {
         let a = ActivityId(a);
         order.push(a);
         for link in problem.successors(a) {
-            let s = link.activity.index();
-            missing[s] -= 1;
-            if missing[s] == 0 {
-                ready.push(Reverse((keys[s], link.activity.0)));
+            let s = link.activity;
+            missing[s.index()] -= 1;
+            if missing[s.index()] == 0 {
+                let (key, rank) = priority(s);
+                ready.push(Reverse((key, rank, s.0)));
             }
         }
     }
     ActivityList::new_unchecked(order)
+}
+
+fn respects_precedences(problem: &Problem, order: &[ActivityId]) -> bool {
+    let mut position = vec![0u32; order.len()];
+    for (i, a) in order.iter().enumerate() {
+        position[a.index()] = i as u32;
+    }
+    order.iter().all(|&a| {
+        problem
+            .successors(a)
+            .iter()
+            .all(|link| position[link.activity.index()] > position[a.index()])
+    })
 }
 
 /// A random list biased towards `keys`: each key is perturbed by uniform

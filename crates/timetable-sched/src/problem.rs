@@ -253,6 +253,7 @@ impl ProblemBuilder {
             succs,
             pred_index,
             preds,
+            topological_rank: ranks(&topological),
             topological,
         })
     }
@@ -406,6 +407,14 @@ fn adjacency(
     (index, links)
 }
 
+fn ranks(order: &[ActivityId]) -> Vec<u32> {
+    let mut rank = vec![0; order.len()];
+    for (i, a) in order.iter().enumerate() {
+        rank[a.index()] = index_u32(i);
+    }
+    rank
+}
+
 /// Kahn's algorithm, smallest ready index first so the order is canonical.
 fn topological_order(
     n: usize,
@@ -450,6 +459,8 @@ pub struct Problem {
     pred_index: Vec<usize>,
     preds: Vec<Link>,
     topological: Vec<ActivityId>,
+    /// Position of every activity in `topological`.
+    topological_rank: Vec<u32>,
 }
 
 impl Problem {
@@ -500,9 +511,16 @@ impl Problem {
     }
 
     /// Every activity after all of its predecessors; among ready activities
-    /// the smallest index comes first.
+    /// the smallest index comes first (for the mirror used by justification:
+    /// the reverse of the original's order).
     pub fn topological_order(&self) -> &[ActivityId] {
         &self.topological
+    }
+
+    /// The position of `activity` in [`Problem::topological_order`]: a
+    /// tie-breaker that never contradicts a precedence.
+    pub fn topological_rank(&self, activity: ActivityId) -> u32 {
+        self.topological_rank[activity.index()]
     }
 
     /// The mirror image in time: a schedule `S` of `self` with makespan `M`
@@ -533,6 +551,7 @@ impl Problem {
         let n = self.activity_count();
         let (succ_index, succs) = adjacency(n, &precedences, |p| (p.from, p.to));
         let (pred_index, preds) = adjacency(n, &precedences, |p| (p.to, p.from));
+        let topological: Vec<ActivityId> = self.topological.iter().rev().copied().collect();
         Problem {
             capacities: self.capacities.clone(),
             durations: self.durations.clone(),
@@ -543,7 +562,8 @@ impl Problem {
             succs,
             pred_index,
             preds,
-            topological: self.topological.iter().rev().copied().collect(),
+            topological_rank: ranks(&topological),
+            topological,
         }
     }
 }
