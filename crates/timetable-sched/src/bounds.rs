@@ -2,6 +2,7 @@
 //! makespan. A schedule whose makespan meets the lower bound is optimal, so
 //! the search stops there.
 
+use crate::destructive::destructive_bound;
 use crate::problem::{Demand, Problem};
 
 /// `heads[a]`: the earliest start of `a` allowed by precedences alone.
@@ -39,22 +40,17 @@ pub struct LowerBounds {
     /// Per resource: all its work fits between the earliest head and the
     /// smallest tail of the activities using it.
     pub resource: u32,
-    /// Destructive energetic reasoning: every makespan below this one makes
-    /// some time interval demand more work than the resource offers.
-    pub energetic: u32,
+    /// Destructive bound: for every makespan below this one, propagating
+    /// precedences and resource profiles over the activities' start windows
+    /// reaches a contradiction (see `destructive.rs`).
+    pub destructive: u32,
 }
 
 impl LowerBounds {
     pub fn best(&self) -> u32 {
-        self.critical_path.max(self.resource).max(self.energetic)
+        self.critical_path.max(self.resource).max(self.destructive)
     }
 }
-
-/// Energetic reasoning costs `O(k^3)` per resource used by `k` demands and
-/// trial makespan; above this many steps per trial it is skipped.
-const ENERGETIC_WORK_LIMIT: u64 = 4_000_000;
-/// Trial makespans tested by energetic reasoning before giving up.
-const ENERGETIC_TRIALS: u32 = 64;
 
 pub fn lower_bounds(problem: &Problem) -> LowerBounds {
     let heads = heads(problem);
@@ -71,12 +67,11 @@ pub fn lower_bounds(problem: &Problem) -> LowerBounds {
         .map(|(r, uses)| resource_bound(problem.capacity(r), uses))
         .max()
         .unwrap_or(0);
-    let start = critical_path.max(resource);
-    let energetic = energetic_bound(problem, &uses, start);
+    let destructive = destructive_bound(problem, &heads, &tails, critical_path.max(resource));
     LowerBounds {
         critical_path,
         resource,
-        energetic,
+        destructive,
     }
 }
 
@@ -125,65 +120,6 @@ fn resource_bound(capacity: u32, uses: &[Use]) -> u32 {
     before + work.div_ceil(u64::from(capacity)) as u32 + after
 }
 
-fn energetic_bound(problem: &Problem, uses: &[Vec<Use>], start: u32) -> u32 {
-    let work: u64 = uses.iter().map(|u| (u.len() as u64).pow(3)).sum();
-    if work > ENERGETIC_WORK_LIMIT {
-        return start;
-    }
-    let mut makespan = start;
-    for _ in 0..ENERGETIC_TRIALS {
-        let overloaded = problem
-            .resources()
-            .zip(uses)
-            .any(|(r, uses)| energy_overload(problem.capacity(r), uses, makespan));
-        if !overloaded {
-            return makespan;
-        }
-        makespan += 1;
-    }
-    makespan
-}
-
-/// Whether some interval `[t1, t2)` must receive more work than
-/// `capacity * (t2 - t1)` if the schedule ends by `makespan`. Each demand
-/// contributes the least overlap over its start window, which is reached
-/// with the activity shifted fully left or fully right.
-fn energy_overload(capacity: u32, uses: &[Use], makespan: u32) -> bool {
-    let window = |u: &Use| {
-        let earliest = u.head + u.demand.offset;
-        let latest = makespan - u.tail + u.demand.offset;
-        (earliest, latest, u.demand.length)
-    };
-    let mut starts: Vec<u32> = Vec::with_capacity(2 * uses.len());
-    let mut ends: Vec<u32> = Vec::with_capacity(2 * uses.len());
-    for u in uses {
-        let (earliest, latest, length) = window(u);
-        starts.extend([earliest, latest]);
-        ends.extend([earliest + length, latest + length]);
-    }
-    starts.sort_unstable();
-    starts.dedup();
-    ends.sort_unstable();
-    ends.dedup();
-    let overlap = |s: u32, length: u32, t1: u32, t2: u32| {
-        u64::from((s + length).min(t2).saturating_sub(s.max(t1)))
-    };
-    starts.iter().any(|&t1| {
-        ends.iter().filter(|&&t2| t2 > t1).any(|&t2| {
-            let required: u64 = uses
-                .iter()
-                .map(|u| {
-                    let (earliest, latest, length) = window(u);
-                    let least =
-                        overlap(earliest, length, t1, t2).min(overlap(latest, length, t1, t2));
-                    u64::from(u.demand.amount) * least
-                })
-                .sum();
-            required > u64::from(capacity) * u64::from(t2 - t1)
-        })
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -204,7 +140,7 @@ mod tests {
     }
 
     #[test]
-    fn resource_and_energetic_bounds_see_contention() {
+    fn resource_bound_sees_contention() {
         // Three unrelated activities of length 2 that cannot overlap.
         let mut b = ProblemBuilder::new();
         let r = b.add_resource(1);
@@ -217,7 +153,7 @@ mod tests {
     }
 
     #[test]
-    fn energetic_reasoning_beats_the_plain_bounds() {
+    fn destructive_bound_beats_the_plain_bounds() {
         // On one unit of a resource: `long` needs 2 periods, `b` and `c` 1
         // each but only within [1, 3) if the makespan were 4, which leaves
         // `long` no two consecutive free periods. The optimum is 5.
@@ -232,6 +168,6 @@ mod tests {
             builder.add_finish_to_start(middle, after, 0);
         }
         let lb = lower_bounds(&builder.build().unwrap());
-        assert_eq!((lb.critical_path, lb.resource, lb.energetic), (3, 4, 5));
+        assert_eq!((lb.critical_path, lb.resource, lb.destructive), (3, 4, 5));
     }
 }

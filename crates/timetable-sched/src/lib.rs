@@ -18,6 +18,7 @@ pub mod psplib;
 mod bounds;
 mod budget;
 mod decode;
+mod destructive;
 mod genetic;
 mod incumbent;
 mod justify;

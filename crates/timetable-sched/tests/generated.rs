@@ -124,9 +124,8 @@ fn brute_force(problem: &Problem) -> u32 {
     best
 }
 
+// The default 256 cases; `PROPTEST_CASES` raises it for a longer soak.
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(128))]
-
     #[test]
     fn general_problems_schedule_feasibly(spec in spec(24, true), ss in any::<bool>(), seed in 0u64..4) {
         let problem = build(&spec, !ss);
