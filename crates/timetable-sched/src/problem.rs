@@ -8,37 +8,37 @@
 
 use std::fmt;
 
-/// Index of an activity in its [`Problem`] (0-based, in insertion order).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct ActivityId(pub u32);
+/// A typed `u32` index, displayed as `<noun> <index>`.
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident, $noun:literal) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(pub u32);
 
-impl ActivityId {
-    pub fn index(self) -> usize {
-        self.0 as usize
-    }
+        impl $name {
+            pub fn index(self) -> usize {
+                self.0 as usize
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, concat!($noun, " {}"), self.0)
+            }
+        }
+    };
 }
 
-impl fmt::Display for ActivityId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "activity {}", self.0)
-    }
-}
-
-/// Index of a renewable resource in its [`Problem`] (0-based).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct ResourceId(pub u32);
-
-impl ResourceId {
-    pub fn index(self) -> usize {
-        self.0 as usize
-    }
-}
-
-impl fmt::Display for ResourceId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "resource {}", self.0)
-    }
-}
+id_type!(
+    /// Index of an activity in its [`Problem`] (0-based, in insertion order).
+    ActivityId,
+    "activity"
+);
+id_type!(
+    /// Index of a renewable resource in its [`Problem`] (0-based).
+    ResourceId,
+    "resource"
+);
 
 /// An activity's use of `amount` units of `resource` during the periods
 /// `[start + offset, start + offset + length)` relative to its start.
@@ -231,9 +231,7 @@ impl ProblemBuilder {
                 }
             }
         }
-        let (succ_index, succs) = adjacency(n, &self.precedences, |p| (p.from, p.to));
-        let (pred_index, preds) = adjacency(n, &self.precedences, |p| (p.to, p.from));
-        let topological = topological_order(n, &succ_index, &succs, &pred_index)?;
+        let topological = topological_order(n, &self.precedences)?;
         let horizon = self.durations.iter().map(|&d| u64::from(d)).sum::<u64>()
             + self
                 .precedences
@@ -243,19 +241,13 @@ impl ProblemBuilder {
         if horizon > u64::from(u32::MAX / 2) {
             return Err(ProblemError::HorizonTooLarge { horizon });
         }
-        Ok(Problem {
-            capacities: self.capacities,
-            durations: self.durations,
-            demand_index,
-            demands,
-            precedences: self.precedences,
-            succ_index,
-            succs,
-            pred_index,
-            preds,
-            topological_rank: ranks(&topological),
+        Ok(Problem::assemble(
+            self.capacities,
+            self.durations,
+            (demand_index, demands),
+            self.precedences,
             topological,
-        })
+        ))
     }
 
     /// Per activity, the demands as disjoint segments whose summed amounts
@@ -418,11 +410,13 @@ fn ranks(order: &[ActivityId]) -> Vec<u32> {
 /// Kahn's algorithm, smallest ready index first so the order is canonical.
 fn topological_order(
     n: usize,
-    succ_index: &[usize],
-    succs: &[Link],
-    pred_index: &[usize],
+    precedences: &[Precedence],
 ) -> Result<Vec<ActivityId>, ProblemError> {
-    let mut missing: Vec<usize> = (0..n).map(|a| pred_index[a + 1] - pred_index[a]).collect();
+    let (succ_index, succs) = adjacency(n, precedences, |p| (p.from, p.to));
+    let mut missing = vec![0usize; n];
+    for p in precedences {
+        missing[p.to.index()] += 1;
+    }
     let mut ready: std::collections::BinaryHeap<std::cmp::Reverse<u32>> = (0..n)
         .filter(|&a| missing[a] == 0)
         .map(|a| std::cmp::Reverse(index_u32(a)))
@@ -548,14 +542,30 @@ impl Problem {
                     - i64::from(self.durations[p.from.index()]),
             })
             .collect::<Vec<_>>();
-        let n = self.activity_count();
+        Problem::assemble(
+            self.capacities.clone(),
+            self.durations.clone(),
+            (self.demand_index.clone(), demands),
+            precedences,
+            self.topological.iter().rev().copied().collect(),
+        )
+    }
+
+    /// Derives the adjacency lists and ranks from validated parts.
+    fn assemble(
+        capacities: Vec<u32>,
+        durations: Vec<u32>,
+        (demand_index, demands): (Vec<usize>, Vec<Demand>),
+        precedences: Vec<Precedence>,
+        topological: Vec<ActivityId>,
+    ) -> Problem {
+        let n = durations.len();
         let (succ_index, succs) = adjacency(n, &precedences, |p| (p.from, p.to));
         let (pred_index, preds) = adjacency(n, &precedences, |p| (p.to, p.from));
-        let topological: Vec<ActivityId> = self.topological.iter().rev().copied().collect();
         Problem {
-            capacities: self.capacities.clone(),
-            durations: self.durations.clone(),
-            demand_index: self.demand_index.clone(),
+            capacities,
+            durations,
+            demand_index,
             demands,
             precedences,
             succ_index,
