@@ -50,7 +50,11 @@ fn main() {
     let sizes: Vec<usize> = match std::env::var("SCALE_SIZES") {
         Ok(list) => list
             .split(',')
-            .map(|n| n.trim().parse().expect("SCALE_SIZES: comma-separated sizes"))
+            .map(|n| {
+                n.trim()
+                    .parse()
+                    .expect("SCALE_SIZES: comma-separated sizes")
+            })
             .collect(),
         Err(_) => vec![10_000, 100_000, 1_000_000],
     };

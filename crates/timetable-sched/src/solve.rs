@@ -161,3 +161,51 @@ pub fn solve(problem: &Problem, options: &SolveOptions) -> Solution {
         schedules: budget.used(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::check;
+    use crate::problem::ProblemBuilder;
+
+    #[test]
+    fn degenerate_problems_are_solved_and_proven() {
+        let empty = ProblemBuilder::new().build().unwrap();
+        let solution = solve(&empty, &SolveOptions::default());
+        assert_eq!(
+            (solution.makespan(), solution.is_proven_optimal()),
+            (0, true)
+        );
+
+        // Without resources the critical path is optimal.
+        let mut b = ProblemBuilder::new();
+        let x = b.add_activity(3, &[]);
+        let y = b.add_activity(4, &[]);
+        b.add_finish_to_start(x, y, 2);
+        let chain = b.build().unwrap();
+        let solution = solve(&chain, &SolveOptions::default());
+        assert_eq!(solution.schedule.starts(), &[0, 5]);
+        assert!(solution.is_proven_optimal());
+    }
+
+    #[test]
+    fn interleaves_chains_within_the_budget() {
+        // Two chains with a lag, competing for one unit: the optimum fills
+        // each chain's lag with the other chain (a1 b1 a2 b2).
+        let mut b = ProblemBuilder::new();
+        let r = b.add_resource(1);
+        let a1 = b.add_activity(2, &[(r, 1)]);
+        let a2 = b.add_activity(2, &[(r, 1)]);
+        let b1 = b.add_activity(2, &[(r, 1)]);
+        let b2 = b.add_activity(2, &[(r, 1)]);
+        b.add_finish_to_start(a1, a2, 2);
+        b.add_finish_to_start(b1, b2, 2);
+        let p = b.build().unwrap();
+        let solution = solve(&p, &SolveOptions::with_schedules(2_000));
+        assert_eq!(check(&p, solution.schedule.starts()), Ok(()));
+        assert_eq!(solution.makespan(), 8);
+        assert!(solution.schedules <= 2_000);
+        let baseline = solve(&p, &SolveOptions::baseline());
+        assert!(baseline.schedules <= SolveOptions::baseline().effort.schedules(&p));
+    }
+}
