@@ -1,9 +1,10 @@
 //! An independent schedule checker. It shares no code with the scheduler:
-//! it reads the problem as declared (durations, demands, precedences,
-//! capacities) and recomputes resource usage by sweeping over sorted
-//! start/end events, so a bug in the profiles or the SGS cannot hide itself.
+//! it reads the problem as declared to the builder (durations, demands
+//! before normalisation, precedences, capacities) and recomputes resource
+//! usage by sweeping over sorted start/end events, so a bug in the
+//! profiles, the demand normalisation or the SGS cannot hide itself.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::fmt;
 
 use crate::problem::{ActivityId, Problem, ResourceId};
@@ -113,8 +114,9 @@ fn overloads(problem: &Problem, starts: &[u32], resource: ResourceId, out: &mut 
     // (time, +1 acquire / -1 release, activity, amount)
     let mut events: Vec<(u64, i8, u32, u64)> = Vec::new();
     for (a, &start) in starts.iter().enumerate() {
-        for d in problem.demands(ActivityId(a as u32)) {
-            if d.resource != resource {
+        for d in problem.declared_demands(ActivityId(a as u32)) {
+            // Empty demands use nothing (and would release before acquiring).
+            if d.resource != resource || d.amount == 0 || d.length == 0 {
                 continue;
             }
             let begin = u64::from(start) + u64::from(d.offset);
@@ -125,7 +127,9 @@ fn overloads(problem: &Problem, starts: &[u32], resource: ResourceId, out: &mut 
     }
     events.sort_unstable();
     let mut usage = 0u64;
-    let mut running: BTreeSet<u32> = BTreeSet::new();
+    // Running activities with their number of open demands on the resource
+    // (declared demands of one activity may overlap).
+    let mut running: BTreeMap<u32, usize> = BTreeMap::new();
     let mut i = 0;
     while i < events.len() {
         let time = events[i].0;
@@ -133,10 +137,15 @@ fn overloads(problem: &Problem, starts: &[u32], resource: ResourceId, out: &mut 
             let (_, kind, a, amount) = events[i];
             if kind > 0 {
                 usage += amount;
-                running.insert(a);
+                *running.entry(a).or_default() += 1;
             } else {
                 usage -= amount;
-                running.remove(&a);
+                match running.get_mut(&a) {
+                    Some(open) if *open > 1 => *open -= 1,
+                    _ => {
+                        running.remove(&a);
+                    }
+                }
             }
             i += 1;
         }
@@ -147,7 +156,7 @@ fn overloads(problem: &Problem, starts: &[u32], resource: ResourceId, out: &mut 
                 end: events[i].0,
                 usage,
                 capacity,
-                activities: running.iter().map(|&a| ActivityId(a)).collect(),
+                activities: running.keys().map(|&a| ActivityId(a)).collect(),
             });
         }
     }
@@ -156,7 +165,7 @@ fn overloads(problem: &Problem, starts: &[u32], resource: ResourceId, out: &mut 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::problem::ProblemBuilder;
+    use crate::problem::{Demand, ProblemBuilder};
 
     fn two_on_one_unit() -> Problem {
         let mut b = ProblemBuilder::new();
@@ -173,6 +182,37 @@ mod tests {
     fn accepts_a_feasible_schedule() {
         assert_eq!(check(&two_on_one_unit(), &[0, 2, 2]), Ok(()));
         assert_eq!(check(&two_on_one_unit(), &[3, 0, 5]), Ok(()));
+    }
+
+    #[test]
+    fn counts_overlapping_and_empty_declared_demands() {
+        let demand = |amount, offset, length| Demand {
+            resource: ResourceId(0),
+            amount,
+            offset,
+            length,
+        };
+        let mut b = ProblemBuilder::new();
+        b.add_resource(2);
+        // Uses 1 unit in [0, 3) and 2 units in [1, 2); nothing at offset 3.
+        b.add_activity_with_demands(
+            4,
+            &[
+                demand(1, 0, 3),
+                demand(1, 1, 1),
+                demand(0, 3, 1),
+                demand(2, 3, 0),
+            ],
+        );
+        b.add_activity(1, &[(ResourceId(0), 1)]);
+        let p = b.build().unwrap();
+        assert_eq!(check(&p, &[0, 0]), Ok(()));
+        assert_eq!(check(&p, &[0, 2]), Ok(()));
+        let violations = check(&p, &[0, 1]).unwrap_err();
+        assert_eq!(
+            violations.iter().map(|v| v.to_string()).collect::<Vec<_>>(),
+            ["resource 0 is overloaded in periods 1..2: usage 3 > capacity 2 by 0 1"]
+        );
     }
 
     #[test]

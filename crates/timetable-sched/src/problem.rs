@@ -150,17 +150,13 @@ impl std::error::Error for ProblemError {}
 pub struct ProblemBuilder {
     capacities: Vec<u32>,
     durations: Vec<u32>,
-    demand_index: Vec<usize>,
-    demands: Vec<Demand>,
+    demands: DemandTable,
     precedences: Vec<Precedence>,
 }
 
 impl ProblemBuilder {
     pub fn new() -> Self {
-        ProblemBuilder {
-            demand_index: vec![0],
-            ..ProblemBuilder::default()
-        }
+        ProblemBuilder::default()
     }
 
     pub fn add_resource(&mut self, capacity: u32) -> ResourceId {
@@ -191,8 +187,7 @@ impl ProblemBuilder {
     ) -> ActivityId {
         let id = ActivityId(index_u32(self.durations.len()));
         self.durations.push(duration);
-        self.demands.extend(demands);
-        self.demand_index.push(self.demands.len());
+        self.demands.push_activity(demands);
         id
     }
 
@@ -220,7 +215,7 @@ impl ProblemBuilder {
     pub fn build(self) -> Result<Problem, ProblemError> {
         let n = self.durations.len();
         self.check_demands()?;
-        let (demand_index, demands) = self.normalized_demands()?;
+        let demands = self.normalized_demands()?;
         for (number, p) in self.precedences.iter().enumerate() {
             for activity in [p.from, p.to] {
                 if activity.index() >= n {
@@ -244,7 +239,7 @@ impl ProblemBuilder {
         Ok(Problem::assemble(
             self.capacities,
             self.durations,
-            (demand_index, demands),
+            [demands, self.demands],
             self.precedences,
             topological,
         ))
@@ -252,31 +247,30 @@ impl ProblemBuilder {
 
     /// Per activity, the demands as disjoint segments whose summed amounts
     /// fit the capacities.
-    fn normalized_demands(&self) -> Result<(Vec<usize>, Vec<Demand>), ProblemError> {
-        let mut index = vec![0];
-        let mut demands = Vec::with_capacity(self.demands.len());
-        for (a, window) in self.demand_index.windows(2).enumerate() {
-            for d in normalized(self.demands[window[0]..window[1]].to_vec()) {
-                let capacity = self.capacities[d.resource.index()];
-                if d.amount > capacity {
-                    return Err(ProblemError::DemandExceedsCapacity {
-                        activity: ActivityId(index_u32(a)),
-                        resource: d.resource,
-                        amount: d.amount,
-                        capacity,
-                    });
-                }
-                demands.push(d);
+    fn normalized_demands(&self) -> Result<DemandTable, ProblemError> {
+        let mut table = DemandTable::default();
+        for a in 0..self.durations.len() {
+            let segments = normalized(self.demands.of(a).to_vec());
+            if let Some(d) = segments
+                .iter()
+                .find(|d| d.amount > self.capacities[d.resource.index()])
+            {
+                return Err(ProblemError::DemandExceedsCapacity {
+                    activity: ActivityId(index_u32(a)),
+                    resource: d.resource,
+                    amount: d.amount,
+                    capacity: self.capacities[d.resource.index()],
+                });
             }
-            index.push(demands.len());
+            table.push_activity(segments.into_iter());
         }
-        Ok((index, demands))
+        Ok(table)
     }
 
     fn check_demands(&self) -> Result<(), ProblemError> {
-        for (a, window) in self.demand_index.windows(2).enumerate() {
+        for a in 0..self.durations.len() {
             let activity = ActivityId(index_u32(a));
-            for d in &self.demands[window[0]..window[1]] {
+            for d in self.demands.of(a) {
                 let Some(&capacity) = self.capacities.get(d.resource.index()) else {
                     return Err(ProblemError::UnknownResource {
                         activity,
@@ -440,13 +434,55 @@ fn topological_order(
     }
 }
 
+/// Demands per activity, compressed: activity `a` owns
+/// `demands[index[a]..index[a + 1]]`.
+#[derive(Clone, Debug)]
+struct DemandTable {
+    index: Vec<usize>,
+    demands: Vec<Demand>,
+}
+
+impl Default for DemandTable {
+    fn default() -> Self {
+        DemandTable {
+            index: vec![0],
+            demands: Vec::new(),
+        }
+    }
+}
+
+impl DemandTable {
+    fn push_activity(&mut self, demands: impl Iterator<Item = Demand>) {
+        self.demands.extend(demands);
+        self.index.push(self.demands.len());
+    }
+
+    fn of(&self, activity: usize) -> &[Demand] {
+        &self.demands[self.index[activity]..self.index[activity + 1]]
+    }
+
+    /// The same demands seen backwards in time (see [`Problem::mirrored`]).
+    fn mirrored(&self, durations: &[u32]) -> DemandTable {
+        let mut table = DemandTable::default();
+        for (a, &duration) in durations.iter().enumerate() {
+            table.push_activity(self.of(a).iter().map(|d| Demand {
+                offset: duration - d.offset - d.length,
+                ..*d
+            }));
+        }
+        table
+    }
+}
+
 /// A validated scheduling problem. Build one with [`ProblemBuilder`].
 #[derive(Clone, Debug)]
 pub struct Problem {
     capacities: Vec<u32>,
     durations: Vec<u32>,
-    demand_index: Vec<usize>,
-    demands: Vec<Demand>,
+    /// Disjoint segments per resource, what the scheduler works with.
+    demands: DemandTable,
+    /// As given to the builder, for the independent checker.
+    declared_demands: DemandTable,
     precedences: Vec<Precedence>,
     succ_index: Vec<usize>,
     succs: Vec<Link>,
@@ -485,8 +521,13 @@ impl Problem {
     /// The demands of `activity` as disjoint segments per resource (several
     /// declared demands on one resource are summed where they overlap).
     pub fn demands(&self, activity: ActivityId) -> &[Demand] {
-        let a = activity.index();
-        &self.demands[self.demand_index[a]..self.demand_index[a + 1]]
+        self.demands.of(activity.index())
+    }
+
+    /// The demands of `activity` exactly as declared to the builder
+    /// (before summing overlaps and dropping empty ones).
+    pub fn declared_demands(&self, activity: ActivityId) -> &[Demand] {
+        self.declared_demands.of(activity.index())
     }
 
     /// Every precedence in declaration order.
@@ -521,17 +562,6 @@ impl Problem {
     /// is a schedule `R` of the mirror with `R(a) = M - S(a) - duration(a)`.
     /// Scheduling the mirror forwards schedules `self` backwards.
     pub(crate) fn mirrored(&self) -> Problem {
-        let demands = (0..self.activity_count())
-            .flat_map(|a| {
-                let duration = self.durations[a];
-                self.demands[self.demand_index[a]..self.demand_index[a + 1]]
-                    .iter()
-                    .map(move |d| Demand {
-                        offset: duration - d.offset - d.length,
-                        ..*d
-                    })
-            })
-            .collect();
         let precedences = self
             .precedences
             .iter()
@@ -545,7 +575,10 @@ impl Problem {
         Problem::assemble(
             self.capacities.clone(),
             self.durations.clone(),
-            (self.demand_index.clone(), demands),
+            [
+                self.demands.mirrored(&self.durations),
+                self.declared_demands.mirrored(&self.durations),
+            ],
             precedences,
             self.topological.iter().rev().copied().collect(),
         )
@@ -555,7 +588,7 @@ impl Problem {
     fn assemble(
         capacities: Vec<u32>,
         durations: Vec<u32>,
-        (demand_index, demands): (Vec<usize>, Vec<Demand>),
+        [demands, declared_demands]: [DemandTable; 2],
         precedences: Vec<Precedence>,
         topological: Vec<ActivityId>,
     ) -> Problem {
@@ -565,8 +598,8 @@ impl Problem {
         Problem {
             capacities,
             durations,
-            demand_index,
             demands,
+            declared_demands,
             precedences,
             succ_index,
             succs,

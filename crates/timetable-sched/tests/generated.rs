@@ -35,17 +35,27 @@ fn spec(max_activities: usize, general: bool) -> impl Strategy<Value = Spec> {
             (capacities, activities, precedences)
         })
         .prop_map(move |(capacities, activities, precedences)| {
-            // One demand per resource, clamped to its activity and
-            // resource; classic instances use whole-duration demands.
+            // Demands clamped to their activity and resource. General
+            // instances may put several (possibly overlapping) demands on one
+            // resource, each at most its share of the capacity so that they
+            // always fit together; classic instances use one whole-duration
+            // demand per resource.
             let activities = activities
                 .into_iter()
                 .map(|(duration, mut demands)| {
-                    demands.sort_by_key(|d| d.0);
-                    demands.dedup_by_key(|d| d.0);
+                    if !general {
+                        demands.sort_by_key(|d| d.0);
+                        demands.dedup_by_key(|d| d.0);
+                    }
+                    let share = |r: usize| {
+                        let count = demands.iter().filter(|d| d.0 == r).count() as u32;
+                        capacities[r] / count
+                    };
                     let demands = demands
-                        .into_iter()
-                        .map(|(r, amount, offset, length)| {
-                            let amount = amount.min(capacities[r]);
+                        .iter()
+                        .filter(|&&(r, ..)| share(r) > 0)
+                        .map(|&(r, amount, offset, length)| {
+                            let amount = amount.min(share(r));
                             if general {
                                 let offset = offset.min(duration);
                                 (r, amount, offset, length.min(duration - offset))
