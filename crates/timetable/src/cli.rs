@@ -81,6 +81,8 @@ pub enum Command {
     Target(TargetCommand),
     /// Print a generated machine-level program (for benchmarks and property tests).
     Gen(GenArgs),
+    /// Lower tensor-level functions to machine code, one function per shape bucket.
+    Lower(crate::commands::lower::LowerArgs),
 }
 
 #[derive(Args, Debug)]

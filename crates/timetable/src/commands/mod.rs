@@ -2,6 +2,7 @@
 
 mod fmt;
 mod generate;
+pub mod lower;
 mod opt;
 mod target;
 
@@ -39,5 +40,6 @@ pub fn dispatch(cli: &Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Co
         Command::Opt(args) => opt::run(args, &targets, stdout, stderr),
         Command::Target(cmd) => target::run(cmd, &targets, stdout),
         Command::Gen(args) => generate::run(args, &targets, stdout),
+        Command::Lower(args) => lower::run(args, &targets, stdout, stderr),
     }
 }
