@@ -275,6 +275,18 @@ impl Lowering<'_, '_> {
             a.rem_euclid(rank.max(1)) as usize
         };
         match op.opcode {
+            Opcode::TensorMatmul if self.em.target.total_planes() == 0 => {
+                let target = &self.em.target.name;
+                return Err(vec![
+                    Diagnostic::error(
+                        codes::MISSING_UNIT,
+                        format!(
+                            "`tensor.matmul` needs MXM planes, but target `@{target}` has none"
+                        ),
+                    )
+                    .primary(self.func.op_span(h), "this matmul"),
+                ]);
+            }
             Opcode::TensorMatmul => matmul::lower(&mut self.em, &input(0), &input(1), sink),
             Opcode::TensorReduceSum => reduce::reduce_sum(&mut self.em, &input(0), axis(-1), sink),
             Opcode::TensorSoftmax => {
