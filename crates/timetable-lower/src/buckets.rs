@@ -254,3 +254,52 @@ pub fn specialize(func: &Function, bucket: &Bucket) -> Function {
     f.results = func.results.iter().map(subst).collect();
     f
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_sorts_and_deduplicates() {
+        let spec = BucketSpec::parse("B:4,1,2,2; SEQ:128,64").unwrap();
+        assert_eq!(spec.get("B"), Some(&[1, 2, 4][..]));
+        assert_eq!(spec.get("SEQ"), Some(&[64, 128][..]));
+        assert_eq!(spec.to_string(), "B:1,2,4;SEQ:64,128");
+    }
+
+    #[test]
+    fn rejects_bad_lists_with_reasons() {
+        for (text, why) in [
+            ("B", "is not `SYMBOL:n,n,...`"),
+            ("B:1,x", "`x` of `B` is not a number"),
+            ("B:0,1", "positive"),
+            ("batch:1", "not a symbolic dimension"),
+        ] {
+            let e = BucketSpec::parse(text).unwrap_err();
+            assert!(e.contains(why), "{text}: {e}");
+        }
+    }
+
+    #[test]
+    fn the_command_line_overrides_the_attribute_per_symbol() {
+        let attr = BucketSpec::parse("B:1,2;N:8").unwrap();
+        let given = BucketSpec::parse("B:16").unwrap();
+        let spec = attr.overridden_by(&given);
+        assert_eq!(spec.get("B"), Some(&[16][..]));
+        assert_eq!(spec.get("N"), Some(&[8][..]));
+    }
+
+    #[test]
+    fn waste_of_worst_and_average_requests() {
+        let b = Bucket {
+            choices: vec![Choice {
+                symbol: "B".into(),
+                size: 8,
+                lo: 5,
+            }],
+        };
+        assert_eq!(b.function_name("mlp"), "mlp_B8");
+        assert!((b.worst_waste() - 3.0 / 8.0).abs() < 1e-12);
+        assert!((b.mean_waste() - (1.0 - 6.5 / 8.0)).abs() < 1e-12);
+    }
+}

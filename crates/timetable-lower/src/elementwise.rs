@@ -120,3 +120,41 @@ impl Elementwise {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use timetable_ir::Type;
+
+    fn shape(text: &str) -> Shape {
+        Shape::of(Type::parse(text).unwrap().as_tensor().unwrap(), 8).unwrap()
+    }
+
+    #[test]
+    fn broadcast_sources() {
+        let result = shape("tensor<2x3x10xf32>");
+        // Bias along the last axis: same chunk of the operand's only row.
+        let bias = Broadcast::new(&shape("tensor<10xf32>"), &result);
+        assert_eq!(
+            (0..4).map(|i| bias.source(i)).collect::<Vec<_>>(),
+            [0, 1, 0, 1]
+        );
+        assert!(!bias.lanes);
+        // One value per leading index, spread across lanes.
+        let per_batch = Broadcast::new(&shape("tensor<2x1x1xf32>"), &result);
+        assert_eq!(
+            (0..12).map(|i| per_batch.source(i)).collect::<Vec<_>>(),
+            [0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1]
+        );
+        assert!(per_batch.lanes);
+        let scalar = Broadcast::new(&shape("tensor<f32>"), &result);
+        assert_eq!(scalar.source(11), 0);
+    }
+
+    #[test]
+    fn every_lane_op_has_a_machine_op() {
+        assert_eq!(machine_op(LaneOp::Add), Opcode::VxmAdd);
+        assert_eq!(machine_op(LaneOp::Cast), Opcode::VxmCast);
+        assert_eq!(machine_op(LaneOp::Exp), Opcode::VxmExp);
+    }
+}

@@ -107,3 +107,18 @@ pub fn reduce_sum(em: &mut Emitter, x: &Stored, axis: usize, sink: &Sink) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::tree_steps;
+
+    #[test]
+    fn tree_covers_the_lanes_holding_data() {
+        let steps = |w| tree_steps(w).collect::<Vec<u64>>();
+        assert_eq!(steps(1), Vec::<u64>::new());
+        assert_eq!(steps(5), vec![4, 2, 1]);
+        assert_eq!(steps(8), vec![4, 2, 1]);
+        // 320 lanes (the TSP): 512 > 320, so lanes 256.. are folded in first.
+        assert_eq!(steps(320), vec![256, 128, 64, 32, 16, 8, 4, 2, 1]);
+    }
+}
