@@ -79,6 +79,9 @@ pub struct Elementwise {
     pub operands: Vec<Operand>,
     pub result: Shape,
     pub origin: Origin,
+    /// Whether to mask the last chunk of each row (false when a later fused op masks it
+    /// anyway).
+    pub mask: bool,
 }
 
 /// Ops with `f(0, ..., 0) = 0`, which keep zero padding zero.
@@ -87,23 +90,46 @@ fn preserves_zero(lane: LaneOp) -> bool {
 }
 
 impl Elementwise {
+    pub fn new(
+        opcode: Opcode,
+        lane: LaneOp,
+        operands: Vec<Operand>,
+        result: Shape,
+        origin: Origin,
+    ) -> Self {
+        let mut op = Elementwise {
+            opcode,
+            lane,
+            operands,
+            result,
+            origin,
+            mask: false,
+        };
+        op.mask = op.needs_mask();
+        op
+    }
+
+    /// Whether the result's padding lanes can be non-zero: the op spreads an operand
+    /// across lanes or does not map 0 to 0, and rows do not fill their last chunk.
+    pub fn needs_mask(&self) -> bool {
+        let spread = self
+            .operands
+            .iter()
+            .any(|o| matches!(o, Operand::Stored(s) if s.1.lanes));
+        self.result.tail().is_some() && (spread || !preserves_zero(self.lane))
+    }
+
     /// Computes vector `i` of the result; `flowing` is the fused operand's vector.
     pub fn apply(&self, em: &mut Emitter, i: u64, flowing: Option<Handle<Value>>) -> Handle<Value> {
         em.set_origin(self.origin.clone());
         let mut args = Vec::with_capacity(self.operands.len());
-        let mut spread = false;
         for operand in &self.operands {
             let v = match operand {
                 Operand::Flowing => flowing.expect("a fused operand has a vector"),
                 Operand::Stored(stored) => {
                     let (stored, bcast) = &**stored;
                     let v = em.read(stored, bcast.source(i));
-                    if bcast.lanes {
-                        spread = true;
-                        em.distribute(v, 0)
-                    } else {
-                        v
-                    }
+                    if bcast.lanes { em.distribute(v, 0) } else { v }
                 }
             };
             args.push(v);
@@ -111,11 +137,7 @@ impl Elementwise {
         let elem = (self.lane == LaneOp::Cast).then_some(self.result.elem);
         let v = em.op(self.opcode, &args, elem);
         match self.result.tail() {
-            Some(tail)
-                if self.result.is_tail_vector(i) && (spread || !preserves_zero(self.lane)) =>
-            {
-                em.keep_lanes(v, tail)
-            }
+            Some(tail) if self.mask && self.result.is_tail_vector(i) => em.keep_lanes(v, tail),
             _ => v,
         }
     }

@@ -252,13 +252,13 @@ impl Lowering<'_, '_> {
             .def()
             .lane
             .expect("elementwise ops have a lane op");
-        Elementwise {
-            opcode: elementwise::machine_op(lane),
+        Elementwise::new(
+            elementwise::machine_op(lane),
             lane,
             operands,
             result,
-            origin: self.origin(h),
-        }
+            self.origin(h),
+        )
     }
 
     /// Emits the op that starts a chain, sending its result vectors into `sink`.
@@ -310,7 +310,8 @@ impl Lowering<'_, '_> {
             }
             Opcode::TensorReshape => reshape::lower(&mut self.em, &input(0), sink),
             _ if is_elementwise(op) => {
-                let ew = self.elementwise(h, None);
+                let mut ew = self.elementwise(h, None);
+                ew.mask &= !sink.masks_padding();
                 for i in 0..ew.result.vectors() {
                     let v = ew.apply(&mut self.em, i, None);
                     sink.put(&mut self.em, i, v);

@@ -42,7 +42,7 @@ pub fn lower(em: &mut Emitter, x: &Stored, w: &Stored, sink: &Sink) {
                 let y = em.acc(plane, r - start, acc_elem);
                 let index = r * n_tiles + nt;
                 let y = match out.tail() {
-                    Some(tail) if mask_tail && out.is_tail_vector(index) => em.keep_lanes(y, tail),
+                    Some(tail) if mask_tail => sink.clean_tail(em, index, y, tail),
                     _ => y,
                 };
                 sink.put(em, index, y);

@@ -86,8 +86,9 @@ pub fn reduce_sum(em: &mut Emitter, x: &Stored, axis: usize, sink: &Sink) {
             let mut chunk = |em: &mut Emitter, c: u64| em.read(x, r * chunks + c);
             let row = fold_chunks(em, chunks, Combine::Sum, &mut chunk);
             let total = lane_tree(em, row, Combine::Sum, width);
+            // Lanes past 0 hold partial sums.
             let total = if width > 1 {
-                em.keep_lanes(total, 1)
+                sink.clean_tail(em, r, total, 1)
             } else {
                 total
             };

@@ -63,8 +63,8 @@ fn last_axis(em: &mut Emitter, x: &Stored, scratch: &Stored, sink: &Sink) {
             let e = em.read(scratch, at(c));
             let y = em.binary(Opcode::VxmMul, e, inv);
             let y = match tail {
-                Some(t) if is_tail(c) => em.keep_lanes(y, t),
-                _ => y,
+                Some(t) => sink.clean_tail(em, at(c), y, t),
+                None => y,
             };
             sink.put(em, at(c), y);
         }
@@ -99,8 +99,8 @@ fn leading_axis(em: &mut Emitter, x: &Stored, scratch: &Stored, axis: usize, sin
                 let y = em.binary(Opcode::VxmMul, e, inv);
                 // Padding lanes hold exp(0) / size here, not 0.
                 let y = match s.tail() {
-                    Some(t) if s.is_tail_vector(at(k)) => em.keep_lanes(y, t),
-                    _ => y,
+                    Some(t) => sink.clean_tail(em, at(k), y, t),
+                    None => y,
                 };
                 sink.put(em, at(k), y);
             }
