@@ -321,7 +321,7 @@ mod random {
         let mut dims = Vec::new();
         let mut rest = count;
         for _ in 0..rng.below(3) {
-            let divisors: Vec<u64> = (1..=rest).filter(|d| rest % d == 0).collect();
+            let divisors: Vec<u64> = (1..=rest).filter(|&d| rest.is_multiple_of(d)).collect();
             let d = divisors[rng.below(divisors.len() as u64) as usize];
             dims.push(d);
             rest /= d;
