@@ -85,6 +85,8 @@ pub enum Command {
     /// from exact compiled service times; find the highest rate or fewest replicas that
     /// meet an SLO.
     Plan(Box<timetable_plan::cli::Args>),
+    /// Lower tensor-level functions to machine code, one function per shape bucket.
+    Lower(crate::commands::lower::LowerArgs),
 }
 
 #[derive(Args, Debug)]

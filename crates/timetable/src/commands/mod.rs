@@ -2,6 +2,7 @@
 
 mod fmt;
 mod generate;
+pub mod lower;
 mod opt;
 mod plan;
 mod target;
@@ -41,5 +42,6 @@ pub fn dispatch(cli: &Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Co
         Command::Target(cmd) => target::run(cmd, &targets, stdout),
         Command::Gen(args) => generate::run(args, &targets, stdout),
         Command::Plan(args) => plan::run(args, stdout),
+        Command::Lower(args) => lower::run(args, &targets, stdout, stderr),
     }
 }
