@@ -6,6 +6,7 @@ use timetable_ir::verify::ModuleCheck;
 /// Every pass `opt --passes` accepts.
 pub fn passes() -> Vec<PassInfo> {
     let mut passes = timetable_ir::passes::registry();
+    passes.push(timetable_lower::INFO);
     passes.push(timetable_dataflow::present::pass::INFO);
     passes
 }
