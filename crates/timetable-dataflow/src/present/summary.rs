@@ -144,7 +144,7 @@ fn pressure(f: &Facts<'_>, s: &mut String) {
     );
     let _ = writeln!(
         s,
-        "// pressure: peak {} words ({} bytes) of {} on the chip, first at {when}: {names}",
+        "// pressure: peak {} words ({} bytes) of the chip's {} words, first at {when}: {names}",
         peak.words,
         p.peak_bytes(),
         p.capacity_words()
