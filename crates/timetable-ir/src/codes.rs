@@ -48,6 +48,14 @@ pub const MALFORMED_PLACEMENT: &str = "E0504";
 pub const MISSING_SLOT: &str = "E0601";
 pub const BAD_UNIT: &str = "E0602";
 pub const BAD_STREAM: &str = "E0603";
+// Schedule timing (`verify::timing`).
+pub const OPERAND_TIMING: &str = "E0604";
+pub const STREAM_CONFLICT: &str = "E0605";
+pub const BANK_CONFLICT: &str = "E0606";
+pub const ISSUE_RATE: &str = "E0607";
+pub const MEMORY_ORDER: &str = "E0608";
+pub const MXM_ORDER: &str = "E0609";
+pub const NOP_WINDOW: &str = "E0610";
 
 // Targets.
 pub const TARGET_FIELD_MISSING: &str = "E0701";
