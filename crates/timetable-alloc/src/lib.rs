@@ -1,0 +1,3 @@
+//! Capacity-safe placement of memory-resident values (work in progress).
+
+pub mod occupancy;
