@@ -1,5 +1,6 @@
-//! Decoding an activity list into a schedule: the serial SGS followed by
-//! double justification, keeping the shorter of the two.
+//! Decoding an activity list into a schedule. The search works with any
+//! [`ListDecoder`]; the RCPSP decoder is the serial SGS followed by double
+//! justification, keeping the shorter of the two.
 
 use crate::justify::Justifier;
 use crate::problem::{ActivityId, Problem};
@@ -13,6 +14,29 @@ pub(crate) struct Decoded {
     pub(crate) list: Vec<ActivityId>,
     pub(crate) starts: Vec<u32>,
     pub(crate) makespan: u32,
+}
+
+/// Turns precedence-feasible activity lists into schedules for the search.
+pub(crate) trait ListDecoder {
+    /// Budget units (generated schedules) one decoding costs.
+    const COST: u64;
+    /// Decodes `list`; `None` when this list yields no schedule (the search skips it).
+    /// The returned list regenerates the returned starts and replaces the genes.
+    fn decode(&mut self, list: Vec<ActivityId>) -> Option<Decoded>;
+}
+
+/// The RCPSP decoder of a problem.
+pub(crate) struct Rcpsp<'p> {
+    pub(crate) problem: &'p Problem,
+    pub(crate) decoder: Decoder,
+}
+
+impl ListDecoder for Rcpsp<'_> {
+    const COST: u64 = DECODE_COST;
+
+    fn decode(&mut self, list: Vec<ActivityId>) -> Option<Decoded> {
+        Some(self.decoder.decode(self.problem, list))
+    }
 }
 
 pub(crate) struct Decoder {

@@ -12,7 +12,7 @@ use rand::rngs::Xoshiro256PlusPlus;
 use rand::{RngExt, SeedableRng};
 
 use crate::budget::Budget;
-use crate::decode::{DECODE_COST, Decoded, Decoder};
+use crate::decode::{Decoded, ListDecoder};
 use crate::incumbent::Incumbent;
 use crate::priority::sample_list;
 use crate::problem::{ActivityId, Problem};
@@ -48,9 +48,9 @@ impl From<Decoded> for Individual {
     }
 }
 
-pub(crate) struct Genetic<'p> {
+pub(crate) struct Genetic<'p, D: ListDecoder> {
     problem: &'p Problem,
-    decoder: Decoder,
+    decoder: D,
     rng: Xoshiro256PlusPlus,
     position: Vec<usize>,
     taken: Vec<bool>,
@@ -59,12 +59,12 @@ pub(crate) struct Genetic<'p> {
 /// The search ran out of budget or proved its incumbent optimal.
 struct Stop;
 
-impl<'p> Genetic<'p> {
-    pub(crate) fn new(problem: &'p Problem, seed: u64) -> Self {
+impl<'p, D: ListDecoder> Genetic<'p, D> {
+    pub(crate) fn new(problem: &'p Problem, decoder: D, seed: u64) -> Self {
         let n = problem.activity_count();
         Genetic {
             problem,
-            decoder: Decoder::new(problem),
+            decoder,
             rng: Xoshiro256PlusPlus::seed_from_u64(seed),
             position: vec![0; n],
             taken: vec![false; n],
@@ -94,7 +94,7 @@ impl<'p> Genetic<'p> {
     ) -> Result<std::convert::Infallible, Stop> {
         while population.len() < POPULATION {
             let list = sample_list(self.problem, keys, SAMPLING_SPREAD, &mut self.rng);
-            population.push(self.decode(list.into_vec(), budget, incumbent)?);
+            population.extend(self.decode(list.into_vec(), budget, incumbent)?);
         }
         survive(population);
         let (mut best, mut stagnant) = (incumbent.makespan, 0);
@@ -116,7 +116,7 @@ impl<'p> Genetic<'p> {
                 let son = self.crossover(&father.list, &mother.list);
                 for mut child in [daughter, son] {
                     self.shift(&mut child);
-                    population.push(self.decode(child, budget, incumbent)?);
+                    population.extend(self.decode(child, budget, incumbent)?);
                 }
             }
             survive(population);
@@ -144,7 +144,7 @@ impl<'p> Genetic<'p> {
             } else {
                 sample_list(self.problem, keys, SAMPLING_SPREAD, &mut self.rng).into_vec()
             };
-            population.push(self.decode(list, budget, incumbent)?);
+            population.extend(self.decode(list, budget, incumbent)?);
         }
         survive(population);
         Ok(())
@@ -155,13 +155,15 @@ impl<'p> Genetic<'p> {
         list: Vec<ActivityId>,
         budget: &mut Budget,
         incumbent: &mut Incumbent,
-    ) -> Result<Individual, Stop> {
-        if incumbent.is_optimal() || !budget.take(DECODE_COST) {
+    ) -> Result<Option<Individual>, Stop> {
+        if incumbent.is_optimal() || !budget.take(D::COST) {
             return Err(Stop);
         }
-        let decoded = self.decoder.decode(self.problem, list);
-        incumbent.offer(&decoded.starts, decoded.makespan);
-        Ok(Individual::from(decoded))
+        // A list without a schedule is dropped; the budget still pays for it.
+        Ok(self.decoder.decode(list).map(|decoded| {
+            incumbent.offer(&decoded);
+            Individual::from(decoded)
+        }))
     }
 
     /// The better of two random individuals.
@@ -240,4 +242,101 @@ fn survive(population: &mut Vec<Individual>) {
     let mut seen = std::collections::HashSet::new();
     population.retain(|i| seen.insert(i.fingerprint));
     population.truncate(POPULATION);
+}
+
+/// Budget and stopping point of a [`ListSearch`].
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct SearchBudget {
+    /// Decodings the search may spend.
+    pub decodes: u64,
+    /// The search stops when it reaches this makespan.
+    pub lower_bound: u32,
+}
+
+/// The best list a [`ListSearch`] found.
+#[derive(Clone, Debug)]
+pub(crate) struct SearchOutcome {
+    pub list: Vec<ActivityId>,
+    pub makespan: u32,
+    pub decodes: u64,
+}
+
+/// The genetic search for schedulers built on the engine with their own decoder: a
+/// closure from a precedence-feasible list to its makespan and the activities' starts
+/// (`None` if the list yields no schedule). Each decoded list is normalised to its
+/// activities in order of start (ties in list order), like the justified lists of the
+/// RCPSP decoder.
+pub(crate) struct ListSearch<'p> {
+    problem: &'p Problem,
+    seed: u64,
+}
+
+struct ClosureDecoder<F> {
+    decode: F,
+}
+
+impl<F: FnMut(&[ActivityId]) -> Option<(u32, Vec<u32>)>> ListDecoder for ClosureDecoder<F> {
+    const COST: u64 = 1;
+
+    fn decode(&mut self, list: Vec<ActivityId>) -> Option<Decoded> {
+        let (makespan, starts) = (self.decode)(&list)?;
+        let mut rank = vec![0u32; list.len()];
+        for (i, a) in list.iter().enumerate() {
+            rank[a.index()] = i as u32;
+        }
+        let mut normalised = list;
+        normalised.sort_by_key(|a| (starts[a.index()], rank[a.index()]));
+        Some(Decoded {
+            list: normalised,
+            starts,
+            makespan,
+        })
+    }
+}
+
+impl<'p> ListSearch<'p> {
+    pub(crate) fn new(problem: &'p Problem, seed: u64) -> Self {
+        ListSearch { problem, seed }
+    }
+
+    /// Evolves lists from `seeds` and samples around `keys`; the outcome is the best
+    /// list decoded (a seed, if nothing beats it).
+    pub(crate) fn run(
+        &mut self,
+        seeds: Vec<Vec<ActivityId>>,
+        keys: &[i64],
+        decode: &mut dyn FnMut(&[ActivityId]) -> Option<(u32, Vec<u32>)>,
+        budget: SearchBudget,
+    ) -> SearchOutcome {
+        let mut decoder = ClosureDecoder { decode };
+        let mut spent = Budget::new(budget.decodes, None);
+        let mut decoded: Vec<Decoded> = Vec::new();
+        for list in seeds {
+            if !spent.take(1) {
+                break;
+            }
+            decoded.extend(decoder.decode(list));
+        }
+        let Some(first) = decoded.iter().min_by_key(|d| d.makespan) else {
+            return SearchOutcome {
+                list: Vec::new(),
+                makespan: u32::MAX,
+                decodes: spent.used(),
+            };
+        };
+        let mut incumbent = Incumbent::new(first, budget.lower_bound);
+        if !incumbent.is_optimal() && spent.affords(POPULATION as u64) {
+            Genetic::new(self.problem, decoder, self.seed).run(
+                decoded,
+                keys,
+                &mut spent,
+                &mut incumbent,
+            );
+        }
+        SearchOutcome {
+            list: incumbent.list,
+            makespan: incumbent.makespan,
+            decodes: spent.used(),
+        }
+    }
 }

@@ -1,27 +1,33 @@
 //! The best schedule found so far, and whether it is proven optimal.
 
+use crate::decode::Decoded;
+use crate::problem::ActivityId;
+
 #[derive(Clone, Debug)]
 pub(crate) struct Incumbent {
     pub(crate) starts: Vec<u32>,
+    /// A list that decodes to `starts`.
+    pub(crate) list: Vec<ActivityId>,
     pub(crate) makespan: u32,
     pub(crate) lower_bound: u32,
 }
 
 impl Incumbent {
-    pub(crate) fn new(starts: Vec<u32>, makespan: u32, lower_bound: u32) -> Self {
+    pub(crate) fn new(decoded: &Decoded, lower_bound: u32) -> Self {
         Incumbent {
-            starts,
-            makespan,
+            starts: decoded.starts.clone(),
+            list: decoded.list.clone(),
+            makespan: decoded.makespan,
             lower_bound,
         }
     }
 
-    /// Keeps `starts` if it is strictly shorter than the incumbent.
-    pub(crate) fn offer(&mut self, starts: &[u32], makespan: u32) {
-        if makespan < self.makespan {
-            self.starts.clear();
-            self.starts.extend_from_slice(starts);
-            self.makespan = makespan;
+    /// Keeps `decoded` if it is strictly shorter than the incumbent.
+    pub(crate) fn offer(&mut self, decoded: &Decoded) {
+        if decoded.makespan < self.makespan {
+            self.starts.clone_from(&decoded.starts);
+            self.list.clone_from(&decoded.list);
+            self.makespan = decoded.makespan;
         }
     }
 

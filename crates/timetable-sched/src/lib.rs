@@ -7,12 +7,20 @@
 //! within a deterministic budget. [`check`] validates any schedule
 //! independently. [`psplib`] reads the field's benchmark format.
 //!
+//! [`machine`] is the scheduler of the timetable IR built on this engine: issue cycles,
+//! units and streams under exact stream timing, with spills through memory and a
+//! bubble report. [`place`] gives unplaced buffers a simple placement (for tests and
+//! benchmarks until the allocator's pass is available).
+//!
 //! The building blocks are public for schedulers built on top:
 //! [`ResourceProfile`] (per-resource usage with fast earliest-fit search),
 //! [`PartialSchedule`] (placing activities one by one), [`SerialSgs`] and
 //! [`priority_list`].
 
 pub mod check;
+pub mod codes;
+pub mod machine;
+pub mod place;
 pub mod psplib;
 
 mod bounds;

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use crate::bounds::{LowerBounds, heads, lower_bounds, tails};
 use crate::budget::Budget;
-use crate::decode::{DECODE_COST, Decoded, Decoder};
+use crate::decode::{DECODE_COST, Decoded, Decoder, Rcpsp};
 use crate::genetic::{Genetic, POPULATION};
 use crate::incumbent::Incumbent;
 use crate::priority::{PriorityRule, priority_list};
@@ -136,14 +136,8 @@ pub fn solve(problem: &Problem, options: &SolveOptions) -> Solution {
         }
         let decoded = decoder.decode(problem, priority_list(problem, keys).into_vec());
         incumbent
-            .get_or_insert_with(|| {
-                Incumbent::new(
-                    decoded.starts.clone(),
-                    decoded.makespan,
-                    lower_bounds.best(),
-                )
-            })
-            .offer(&decoded.starts, decoded.makespan);
+            .get_or_insert_with(|| Incumbent::new(&decoded, lower_bounds.best()))
+            .offer(&decoded);
         seeds.push(decoded);
     }
     let mut incumbent = incumbent.expect("the latest-finish-time rule is always available");
@@ -152,7 +146,13 @@ pub fn solve(problem: &Problem, options: &SolveOptions) -> Solution {
     if !incumbent.is_optimal() && budget.affords(DECODE_COST * POPULATION as u64) {
         // Stable: equal makespans keep the rule order.
         seeds.sort_by_key(|d| d.makespan);
-        Genetic::new(problem, options.seed).run(seeds, &rules[0], &mut budget, &mut incumbent);
+        let rcpsp = Rcpsp { problem, decoder };
+        Genetic::new(problem, rcpsp, options.seed).run(
+            seeds,
+            &rules[0],
+            &mut budget,
+            &mut incumbent,
+        );
     }
     Solution {
         schedule: Schedule::from_starts(problem, incumbent.starts)

@@ -89,6 +89,9 @@ pub enum Command {
     Lower(crate::commands::lower::LowerArgs),
     /// Run dataflow analyses and print the module with their results as attributes.
     Analyze(crate::commands::analyze::AnalyzeArgs),
+    /// Schedule an allocated module: issue cycles, units and streams under exact stream
+    /// timing, with a bubble report; or a PSPLIB project with `--psplib`.
+    Sched(crate::commands::sched::SchedArgs),
 }
 
 #[derive(Args, Debug)]

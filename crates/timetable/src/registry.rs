@@ -8,6 +8,7 @@ pub fn passes() -> Vec<PassInfo> {
     let mut passes = timetable_ir::passes::registry();
     passes.push(timetable_lower::INFO);
     passes.push(timetable_dataflow::present::pass::INFO);
+    passes.push(timetable_sched::machine::INFO);
     passes
 }
 

@@ -6,6 +6,7 @@ mod generate;
 pub mod lower;
 mod opt;
 mod plan;
+pub mod sched;
 mod target;
 
 use crate::cli::{Cli, Command};
@@ -47,5 +48,6 @@ pub fn dispatch(cli: &Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Co
         Command::Analyze(args) => {
             analyze::run(args, &targets, cli.global.error_format(), stdout, stderr)
         }
+        Command::Sched(args) => sched::run(args, &targets, stdout, stderr),
     }
 }

@@ -1,0 +1,469 @@
+//! Bringing an operand to a consumer at position `q` in cycle `t`, cheapest route first:
+//!
+//! 1. **in flight**: a copy of the value passes `q` exactly in cycle `t` (it is kept on
+//!    its stream until then; an unsettled copy may turn around);
+//! 2. **from a spill slot** already holding the value: a read timed to arrive at `t`;
+//! 3. **from its source**: a `mem.read` or `mxm.acc` of the input is issued (again)
+//!    within the window its memory and state dependences leave open;
+//! 4. **through a new spill slot**: a copy is written to a scratch vector in a bank it
+//!    passes (a `mem.write` in the cycle it passes) and read back in time;
+//! 5. for read-like sources whose window has closed or whose bank is busy at the needed
+//!    cycle: an extra read inside the window, written to a spill slot, read back.
+
+use super::decoder::Decoder;
+use super::facts::{Issue, OpId, Place};
+use super::state::{
+    Blocker, Copy, CopyId, Home, NewKind, NewOp, Placed, Res, Why, hops, opposite, towards,
+};
+use timetable_ir::target::Direction;
+use timetable_ir::{Handle, Value};
+
+/// Re-issue attempts per operand when a source must be copied through memory.
+const SOURCE_COPY_TRIES: usize = 16;
+
+impl Decoder<'_> {
+    /// Makes `v` readable at `q` in cycle `t` for `serves`; returns the copy read.
+    pub(crate) fn deliver(
+        &mut self,
+        v: Handle<Value>,
+        q: u32,
+        t: u32,
+        serves: OpId,
+    ) -> Result<CopyId, Blocker> {
+        let mut blocker = Blocker::Operand(v);
+        let mut note = |b: Blocker| {
+            if blocker == Blocker::Operand(v) {
+                blocker = b;
+            }
+        };
+        if let Some(c) = self.in_flight(v, q, t, &mut note) {
+            return Ok(c);
+        }
+        if let Some(c) = self.from_slots(v, q, t, serves, &mut note) {
+            return Ok(c);
+        }
+        let producer = self.f.value(v).producer;
+        let source = self.f.op(producer).source;
+        if source && let Some(c) = self.from_source(v, q, t, serves, &mut note) {
+            return Ok(c);
+        }
+        let copies = self.state.copies_of[v.index()].clone();
+        for c in copies {
+            if let Some(c) = self.spill(c, q, t, serves, &mut note) {
+                return Ok(c);
+            }
+        }
+        if source && let Some(c) = self.copy_source(v, q, t, serves, &mut note) {
+            return Ok(c);
+        }
+        Err(blocker)
+    }
+
+    fn in_flight(
+        &mut self,
+        v: Handle<Value>,
+        q: u32,
+        t: u32,
+        note: &mut impl FnMut(Blocker),
+    ) -> Option<CopyId> {
+        for i in 0..self.state.copies_of[v.index()].len() {
+            let id = self.state.copies_of[v.index()][i];
+            let c = self.state.copies[id as usize];
+            let away = q != c.pos;
+            if c.arrival(q) == Some(t) {
+                match self.state.extend(id, t, away) {
+                    Ok(()) => return Some(id),
+                    Err(b) => note(b),
+                }
+            }
+            if !c.locked && away && hops(opposite(c.dir), c.pos, q).map(|h| c.cycle + h) == Some(t)
+            {
+                let mark = self.state.mark();
+                match self
+                    .state
+                    .flip(id)
+                    .and_then(|()| self.state.extend(id, t, true))
+                {
+                    Ok(()) => return Some(id),
+                    Err(b) => {
+                        note(b);
+                        self.state.rollback(mark);
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    /// Route 2: a read of a spill slot that already holds `v`.
+    fn from_slots(
+        &mut self,
+        v: Handle<Value>,
+        q: u32,
+        t: u32,
+        serves: OpId,
+        note: &mut impl FnMut(Blocker),
+    ) -> Option<CopyId> {
+        let read = self.f.read_latency();
+        for i in 0..self.state.homes_of[v.index()].len() {
+            let id = self.state.homes_of[v.index()][i];
+            let h = self.state.homes[id as usize];
+            let Some(r) = t.checked_sub(read + q.abs_diff(h.pos)) else {
+                continue;
+            };
+            if r < h.ready {
+                continue;
+            }
+            if !self.state.fits(Res::Bank(h.bank), r, 1) {
+                note(Blocker::Bank(h.bank));
+                continue;
+            }
+            let (end, new_end) = (
+                h.end(self.write_latency),
+                (r + 1).max(h.end(self.write_latency)),
+            );
+            if new_end > end && !self.state.fits(Res::Slots(h.bank), end, new_end - end) {
+                note(Blocker::Capacity(h.bank));
+                continue;
+            }
+            let mark = self.state.mark();
+            self.state.book(Res::Bank(h.bank), r, 1);
+            if new_end > end {
+                self.state.book(Res::Slots(h.bank), end, new_end - end);
+            }
+            if r > h.last {
+                self.state.set_home_last(id, r);
+            }
+            let n = self.state.push_new(NewOp {
+                kind: NewKind::SpillRead { home: id },
+                at: r,
+                pos: h.pos,
+                serves,
+                result: None,
+            });
+            match self.put(v, h.pos, r + read, t, q) {
+                Ok(c) => {
+                    self.state.set_new_result(n, c);
+                    return Some(c);
+                }
+                Err(b) => {
+                    note(b);
+                    self.state.rollback(mark);
+                }
+            }
+        }
+        None
+    }
+
+    /// Route 3: issue the value's read-like source (again) so that it arrives at `t`.
+    fn from_source(
+        &mut self,
+        v: Handle<Value>,
+        q: u32,
+        t: u32,
+        serves: OpId,
+        note: &mut impl FnMut(Blocker),
+    ) -> Option<CopyId> {
+        let src = self.f.value(v).producer;
+        let (pos, latency) = (self.source_pos(src), self.f.op(src).latency);
+        let r = t.checked_sub(latency + q.abs_diff(pos))?;
+        let (lo, hi) = self.window(src)?;
+        if r < lo || hi.is_some_and(|hi| r > hi) {
+            return None;
+        }
+        let mark = self.state.mark();
+        match self.issue_source(src, r, t, q, serves) {
+            Ok(c) => Some(c),
+            Err(b) => {
+                note(b);
+                self.state.rollback(mark);
+                None
+            }
+        }
+    }
+
+    /// Issues source `src` (or a re-issue of it) in cycle `r`, its result kept on its
+    /// stream until `until` and headed towards `q`.
+    fn issue_source(
+        &mut self,
+        src: OpId,
+        r: u32,
+        until: u32,
+        q: u32,
+        serves: OpId,
+    ) -> Result<CopyId, Blocker> {
+        let o = self.f.op(src);
+        let (pos, latency, v) = (self.source_pos(src), o.latency, o.results[0]);
+        let res = match o.issue {
+            Issue::Bank(b) => Res::Bank(b),
+            Issue::Plane(p) => Res::Plane(p),
+            Issue::Slot | Issue::Free => {
+                unreachable!("sources are memory reads and accumulator reads")
+            }
+        };
+        if !self.state.fits(res, r, 1) {
+            return Err(match res {
+                Res::Bank(b) => Blocker::Bank(b),
+                Res::Plane(p) => Blocker::Plane(p),
+                _ => Blocker::Unit,
+            });
+        }
+        self.state.book(res, r, 1);
+        let copy = if self.state.placed[src as usize].is_none() {
+            let c = self.put(v, pos, r + latency, until, q)?;
+            let why = Why {
+                ready: self.window(src).map_or(r, |w| w.0),
+                bound: super::state::Bound::Start,
+                blocked: None,
+            };
+            self.state.set_placed(
+                src,
+                Placed {
+                    at: r,
+                    pos,
+                    operands: Vec::new(),
+                    results: vec![c],
+                    why,
+                },
+            );
+            c
+        } else {
+            let n = self.state.push_new(NewOp {
+                kind: NewKind::Reissue { of: src },
+                at: r,
+                pos,
+                serves,
+                result: None,
+            });
+            let c = self.put(v, pos, r + latency, until, q)?;
+            self.state.set_new_result(n, c);
+            c
+        };
+        self.state.raise_latest(src, r);
+        Ok(copy)
+    }
+
+    /// Route 4: write copy `id` to a spill slot in a bank it passes and read it back so
+    /// that it arrives at `q` in cycle `t`.
+    fn spill(
+        &mut self,
+        id: CopyId,
+        q: u32,
+        t: u32,
+        serves: OpId,
+        note: &mut impl FnMut(Blocker),
+    ) -> Option<CopyId> {
+        let c = self.state.copies[id as usize];
+        let (read, write) = (self.f.read_latency(), self.write_latency);
+        let dirs: &[Direction] = if c.locked {
+            &[c.dir]
+        } else if c.dir == Direction::East {
+            &[Direction::East, Direction::West]
+        } else {
+            &[Direction::West, Direction::East]
+        };
+        let mut candidates: Vec<(u32, u32, u32, Direction)> = Vec::new();
+        for &dir in dirs {
+            for &(s, slice) in &self.mem {
+                if let Some(h) = hops(dir, c.pos, s)
+                    && (h > 0 || dir == c.dir)
+                {
+                    candidates.push((h + q.abs_diff(s), h, slice, dir));
+                }
+            }
+        }
+        candidates
+            .sort_unstable_by_key(|&(detour, h, slice, dir)| (detour, h, dir != c.dir, slice));
+        for (detour, h, slice, dir) in candidates {
+            // Later candidates only go farther, leaving less time between write and read.
+            let Some(r) = t.checked_sub(read + (detour - h)) else {
+                break;
+            };
+            let w = c.cycle + h;
+            if r < w + write || r <= w {
+                break;
+            }
+            let pos = match dir {
+                Direction::East => c.pos + h,
+                Direction::West => c.pos - h,
+            };
+            for b in 0..self.f.banks_per_slice {
+                let bank = slice * self.f.banks_per_slice + b;
+                let end = (w + write.max(1)).max(r + 1);
+                if !self.state.fits(Res::Bank(bank), w, 1)
+                    || !self.state.fits(Res::Bank(bank), r, 1)
+                {
+                    note(Blocker::Bank(bank));
+                    continue;
+                }
+                if !self.state.fits(Res::Slots(bank), w, end - w) {
+                    note(Blocker::Capacity(bank));
+                    continue;
+                }
+                let mark = self.state.mark();
+                match self.spill_at(id, dir, pos, slice, bank, w, r, t, q, serves) {
+                    Ok(copy) => return Some(copy),
+                    Err(blocker) => {
+                        note(blocker);
+                        self.state.rollback(mark);
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn spill_at(
+        &mut self,
+        id: CopyId,
+        dir: Direction,
+        pos: u32,
+        slice: u32,
+        bank: u32,
+        w: u32,
+        r: u32,
+        t: u32,
+        q: u32,
+        serves: OpId,
+    ) -> Result<CopyId, Blocker> {
+        let c = self.state.copies[id as usize];
+        let (read, write) = (self.f.read_latency(), self.write_latency);
+        if dir != c.dir {
+            self.state.flip(id)?;
+        }
+        self.state.extend(id, w, pos != c.pos)?;
+        let end = (w + write.max(1)).max(r + 1);
+        self.state.book(Res::Bank(bank), w, 1);
+        self.state.book(Res::Bank(bank), r, 1);
+        self.state.book(Res::Slots(bank), w, end - w);
+        let home = self.state.push_home(Home {
+            value: c.value,
+            pos,
+            slice,
+            bank,
+            start: w,
+            ready: w + write,
+            last: r,
+        });
+        self.state.push_new(NewOp {
+            kind: NewKind::SpillWrite { home, operand: id },
+            at: w,
+            pos,
+            serves,
+            result: None,
+        });
+        let n = self.state.push_new(NewOp {
+            kind: NewKind::SpillRead { home },
+            at: r,
+            pos,
+            serves,
+            result: None,
+        });
+        let copy = self.put(c.value, pos, r + read, t, q)?;
+        self.state.set_new_result(n, copy);
+        Ok(copy)
+    }
+
+    /// Route 5: a fresh issue of read-like source of `v` inside its window, spilled.
+    fn copy_source(
+        &mut self,
+        v: Handle<Value>,
+        q: u32,
+        t: u32,
+        serves: OpId,
+        note: &mut impl FnMut(Blocker),
+    ) -> Option<CopyId> {
+        let src = self.f.value(v).producer;
+        let (pos, latency) = (self.source_pos(src), self.f.op(src).latency);
+        let (lo, hi) = self.window(src)?;
+        let need = latency + self.write_latency.max(1) + self.f.read_latency();
+        let latest = t.checked_sub(need)?;
+        let latest = hi.map_or(latest, |hi| hi.min(latest));
+        let mut tries = 0;
+        let mut r = latest;
+        while r >= lo && tries < SOURCE_COPY_TRIES {
+            tries += 1;
+            for dir in self.directions_from(pos, q) {
+                let mark = self.state.mark();
+                let made = self
+                    .issue_source(src, r, r + latency, pos_towards(pos, dir), serves)
+                    .map_err(&mut *note);
+                if let Ok(c) = made {
+                    if let Some(copy) = self.spill(c, q, t, serves, note) {
+                        return Some(copy);
+                    }
+                }
+                self.state.rollback(mark);
+            }
+            if r == 0 {
+                break;
+            }
+            r -= 1;
+        }
+        None
+    }
+
+    /// Puts `v` on a stream group at `pos` in `cycle`, flowing towards `q` (any way when
+    /// `q == pos`), kept there until `until`.
+    pub(crate) fn put(
+        &mut self,
+        v: Handle<Value>,
+        pos: u32,
+        cycle: u32,
+        until: u32,
+        q: u32,
+    ) -> Result<CopyId, Blocker> {
+        let width = self.f.value(v).width;
+        let dirs: Vec<Direction> = match towards(pos, q) {
+            Some(d) => vec![d],
+            None => vec![self.preferred(v, pos), opposite(self.preferred(v, pos))],
+        };
+        for dir in dirs {
+            let mut c = Copy {
+                value: v,
+                pos,
+                cycle,
+                dir,
+                first: 0,
+                width,
+                last: until.max(cycle),
+                locked: q != pos,
+            };
+            if let Some(first) = self
+                .state
+                .streams
+                .find(c.lane(), width, cycle, c.last, u32::MAX)
+            {
+                c.first = first;
+                return Ok(self.state.push_copy(c));
+            }
+        }
+        Err(Blocker::Stream(v))
+    }
+
+    /// The directions to try for a value leaving `pos` for `q`.
+    fn directions_from(&self, pos: u32, q: u32) -> Vec<Direction> {
+        match towards(pos, q) {
+            Some(d) => vec![d, opposite(d)],
+            None => vec![Direction::East, Direction::West],
+        }
+    }
+
+    /// The position of a read-like source.
+    pub(crate) fn source_pos(&self, src: OpId) -> u32 {
+        match self.f.op(src).place {
+            Place::Fixed(p) | Place::Queue(p) => p,
+            Place::Any(ref ps) => ps[0],
+        }
+    }
+}
+
+/// A position one step from `pos` in `dir` (a target for "flow this way"); saturating at
+/// the west edge, where nothing is west of position 0 anyway.
+fn pos_towards(pos: u32, dir: Direction) -> u32 {
+    match dir {
+        Direction::East => pos + 1,
+        Direction::West => pos.saturating_sub(1),
+    }
+}

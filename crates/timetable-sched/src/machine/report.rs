@@ -1,0 +1,412 @@
+//! The scheduler's report, modelled on llvm-mca's views: a summary (makespan in cycles
+//! and µs, the lower bound and the gap to it), resource pressure (per-unit use), every
+//! bubble with its cause, and a timeline of the first cycles.
+
+use super::emit::Emitted;
+use super::facts::{Facts, OpId};
+use super::search::Found;
+use super::state::{Blocker, Bound, NewKind, State};
+use std::fmt::Write;
+use timetable_dataflow::{Bottleneck, LowerBounds};
+use timetable_ir::registry::UnitClass;
+use timetable_ir::target::{Target, UnitId};
+
+/// One op in the schedule, as the report shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Issued {
+    pub at: u64,
+    pub unit: UnitId,
+    pub delay: u32,
+    /// Whether it takes an issue slot (`icu` ops do not, and make no bubbles).
+    pub slot: bool,
+    /// Short text: results, op name, operands.
+    pub text: String,
+    /// Why it issues in this cycle and not earlier.
+    pub cause: String,
+}
+
+/// Idle cycles of one unit between two of its issues.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Bubble {
+    pub unit: UnitId,
+    pub from: u64,
+    pub cycles: u64,
+    /// Why the next op did not issue sooner.
+    pub cause: String,
+}
+
+/// How busy one unit is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnitUse {
+    pub unit: UnitId,
+    pub ops: u64,
+    /// Cycles in which it issues at least one op.
+    pub busy: u64,
+    /// Ops it can issue per cycle (banks for a memory slice, planes for an MXM).
+    pub width: u32,
+    pub first: u64,
+    pub last: u64,
+}
+
+/// What the scheduler added to the program.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Added {
+    pub reissued_reads: usize,
+    pub spill_slots: usize,
+    pub spill_writes: usize,
+    pub spill_reads: usize,
+    pub nops: usize,
+}
+
+/// The report of one function.
+#[derive(Clone, Debug)]
+pub struct FunctionReport {
+    pub function: String,
+    pub makespan: u64,
+    /// The best priority-rule schedule, before the search.
+    pub baseline: u64,
+    pub rule: &'static str,
+    pub schedules: u64,
+    pub bounds: LowerBounds,
+    pub input_ops: usize,
+    pub added: Added,
+    pub units: Vec<UnitUse>,
+    pub bubbles: Vec<Bubble>,
+    /// Every issue, by cycle then unit.
+    pub issued: Vec<Issued>,
+}
+
+/// The report of a module.
+#[derive(Clone, Debug)]
+pub struct Report {
+    pub target: Target,
+    pub functions: Vec<FunctionReport>,
+}
+
+impl FunctionReport {
+    pub(crate) fn new(f: &Facts, found: &Found, emitted: &Emitted, bounds: LowerBounds) -> Self {
+        let state = &found.state;
+        let mut issued = Vec::new();
+        for (id, o) in f.ops.iter().enumerate() {
+            let p = state.placed[id].as_ref().expect("placed");
+            issued.push(Issued {
+                at: u64::from(p.at),
+                unit: f.unit_at(p.pos),
+                delay: o.latency,
+                slot: o.class != UnitClass::Icu,
+                text: op_text(f, id as OpId, state),
+                cause: cause(f, state, id as OpId),
+            });
+        }
+        for (n, h) in state.new_ops.iter().zip(&emitted.new_handles) {
+            let consumer = op_text(f, n.serves, state);
+            let op = emitted.func.op(*h);
+            let name = |v| format!("%{}", emitted.func.value(v).name);
+            let (text, cause) = match n.kind {
+                NewKind::Reissue { .. } => (
+                    format!("{} = {} (again)", name(op.results[0]), op.opcode),
+                    format!("read again for `{consumer}`"),
+                ),
+                NewKind::SpillWrite { home, .. } => {
+                    let v = state.homes[home as usize].value;
+                    (
+                        format!("{} -> {}", name(op.operands[0]), name(op.operands[1])),
+                        format!(
+                            "spills `%{}` as it passes, for `{consumer}`",
+                            f.func.value(v).name
+                        ),
+                    )
+                }
+                NewKind::SpillRead { .. } => (
+                    format!(
+                        "{} = {} {}",
+                        name(op.results[0]),
+                        op.opcode,
+                        name(op.operands[0])
+                    ),
+                    format!("read back for `{consumer}`"),
+                ),
+            };
+            issued.push(Issued {
+                at: u64::from(n.at),
+                unit: f.unit_at(n.pos),
+                delay: state.new_latency(f, n),
+                slot: true,
+                text,
+                cause,
+            });
+        }
+        issued.sort_by(|a, b| (a.at, a.unit).cmp(&(b.at, b.unit)));
+        let (units, bubbles) = pressure(f.target, &issued);
+        FunctionReport {
+            function: f.func.name.text.clone(),
+            makespan: u64::from(found.makespan),
+            baseline: u64::from(found.baseline),
+            rule: found.rule,
+            schedules: found.schedules,
+            bounds,
+            input_ops: f.ops.len(),
+            added: Added {
+                reissued_reads: emitted.reissues,
+                spill_slots: emitted.spill_buffers,
+                spill_writes: emitted.spill_writes,
+                spill_reads: emitted.spill_reads,
+                nops: emitted.nops,
+            },
+            units,
+            bubbles,
+            issued,
+        }
+    }
+
+    /// `(makespan - bound) / bound`, in percent.
+    pub fn gap_percent(&self) -> f64 {
+        let lb = self.bounds.makespan.max(1) as f64;
+        (self.makespan as f64 - self.bounds.makespan as f64) / lb * 100.0
+    }
+}
+
+/// Unit use and bubbles from the issues (sorted by cycle). `icu` ops take no issue slot
+/// and make no bubbles.
+fn pressure(target: &Target, issued: &[Issued]) -> (Vec<UnitUse>, Vec<Bubble>) {
+    let mut by_unit: Vec<&Issued> = issued.iter().filter(|i| i.slot).collect();
+    by_unit.sort_by_key(|i| (i.unit, i.at));
+    let mut units = Vec::new();
+    let mut bubbles = Vec::new();
+    for run in by_unit.chunk_by(|a, b| a.unit == b.unit) {
+        let unit = run[0].unit;
+        let width = match unit.class {
+            UnitClass::Mem => target.mem.banks,
+            UnitClass::Vxm => target.vxm_alus,
+            UnitClass::Sxm => target.sxm_issue,
+            UnitClass::Mxm => target.mxm_planes,
+            UnitClass::Icu => 1,
+        };
+        let mut busy = 0;
+        let mut prev: Option<u64> = None;
+        for i in run {
+            if prev != Some(i.at) {
+                busy += 1;
+                if let Some(p) = prev
+                    && i.at > p + 1
+                {
+                    bubbles.push(Bubble {
+                        unit,
+                        from: p + 1,
+                        cycles: i.at - p - 1,
+                        cause: i.cause.clone(),
+                    });
+                }
+            }
+            prev = Some(i.at);
+        }
+        units.push(UnitUse {
+            unit,
+            ops: run.len() as u64,
+            busy,
+            width,
+            first: run[0].at,
+            last: run[run.len() - 1].at,
+        });
+    }
+    bubbles.sort_by_key(|b| (b.from, b.unit));
+    (units, bubbles)
+}
+
+/// `%r = opcode %a, %b` with the input's value names.
+fn op_text(f: &Facts, id: OpId, _state: &State) -> String {
+    let o = f.op(id);
+    let op = f.func.op(o.handle);
+    let names = |vs: &[timetable_ir::Handle<timetable_ir::Value>]| {
+        vs.iter()
+            .map(|&v| format!("%{}", f.func.value(v).name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut s = String::new();
+    if !op.results.is_empty() {
+        let _ = write!(s, "{} = ", names(&op.results));
+    }
+    s.push_str(o.opcode.name());
+    if !op.operands.is_empty() {
+        let _ = write!(s, " {}", names(&op.operands));
+    }
+    if let Some(i) = op.attrs.get("index").and_then(|v| v.as_u64()) {
+        let _ = write!(s, "[{i}]");
+    }
+    s
+}
+
+fn cause(f: &Facts, state: &State, id: OpId) -> String {
+    let p = state.placed[id as usize].as_ref().expect("placed");
+    let name = |v: timetable_ir::Handle<timetable_ir::Value>| f.func.value(v).name.clone();
+    let banks = f.banks_per_slice;
+    if let Some(b) = p.why.blocked.filter(|_| p.at > p.why.ready) {
+        return match b {
+            Blocker::Unit => format!(
+                "`{}` had no free issue slot from cycle {}",
+                f.unit_at(p.pos),
+                p.why.ready
+            ),
+            Blocker::Bank(b) => format!(
+                "bank {} of `mem.{}` was busy from cycle {}",
+                b % banks,
+                b / banks,
+                p.why.ready
+            ),
+            Blocker::Plane(pl) => format!("MXM plane {pl} was busy from cycle {}", p.why.ready),
+            Blocker::Stream(v) => format!(
+                "no stream group was free for `%{}` from cycle {}",
+                name(v),
+                p.why.ready
+            ),
+            Blocker::Operand(v) => {
+                format!("`%{}` could not be brought here before (spilled)", name(v))
+            }
+            Blocker::Capacity(b) => format!(
+                "bank {} of `mem.{}` had no free spill slot",
+                b % banks,
+                b / banks
+            ),
+        };
+    }
+    match p.why.bound {
+        Bound::Start => "ready at the start".to_string(),
+        Bound::Order(o) => format!("waits for `{}` (memory/state order)", op_text(f, o, state)),
+        Bound::Operand(v) => format!("waits for `%{}`", name(v)),
+    }
+}
+
+impl Report {
+    /// The whole report, with a timeline of the first `timeline_cycles` cycles.
+    pub fn render(&self, timeline_cycles: u64) -> String {
+        let mut out = String::new();
+        for f in &self.functions {
+            f.render(&self.target, timeline_cycles, &mut out);
+        }
+        out
+    }
+}
+
+impl FunctionReport {
+    fn render(&self, target: &Target, timeline_cycles: u64, out: &mut String) {
+        let b = &self.bounds;
+        let _ = writeln!(out, "== schedule of @{} on @{}", self.function, target.name);
+        let _ = writeln!(
+            out,
+            "makespan:    {} cycles ({:.3} us at {} MHz)",
+            self.makespan,
+            target.cycles_to_us(self.makespan),
+            target.clock_mhz
+        );
+        let bottleneck = match b.bottleneck {
+            Bottleneck::CriticalPath => "critical path".to_string(),
+            Bottleneck::Resource(r) => format!("{r:?}"),
+        };
+        let _ = writeln!(
+            out,
+            "lower bound: {} cycles (critical path {}, busiest unit {}; bound by {bottleneck}); gap {:.1}%",
+            b.makespan,
+            b.critical_path,
+            b.resources.iter().map(|r| r.bound()).max().unwrap_or(0),
+            self.gap_percent()
+        );
+        let _ = writeln!(
+            out,
+            "baseline:    {} cycles ({}), {} schedule(s) decoded",
+            self.baseline, self.rule, self.schedules
+        );
+        let a = &self.added;
+        let _ = writeln!(
+            out,
+            "ops:         {} scheduled; added {} re-issued read(s), {} spill slot(s) ({} write(s), {} read(s)), {} nop(s)",
+            self.input_ops, a.reissued_reads, a.spill_slots, a.spill_writes, a.spill_reads, a.nops
+        );
+        let _ = writeln!(
+            out,
+            "\nresource use (cycles with an issue / ops / issue slots used):"
+        );
+        let _ = writeln!(
+            out,
+            "  {:<8} {:>7} {:>7} {:>7} {:>8}  {:>6}..{:<6}",
+            "unit", "busy", "ops", "width", "slots%", "first", "last"
+        );
+        let span = self.makespan.max(1);
+        for u in &self.units {
+            let _ = writeln!(
+                out,
+                "  {:<8} {:>7} {:>7} {:>7} {:>7.1}%  {:>6}..{:<6}",
+                u.unit.to_string(),
+                u.busy,
+                u.ops,
+                u.width,
+                u.ops as f64 * 100.0 / (u64::from(u.width) * span) as f64,
+                u.first,
+                u.last
+            );
+        }
+        let idle: u64 = self.bubbles.iter().map(|b| b.cycles).sum();
+        let _ = writeln!(
+            out,
+            "\nbubbles: {} ({} idle unit-cycles between first and last issue)",
+            self.bubbles.len(),
+            idle
+        );
+        for bubble in &self.bubbles {
+            let _ = writeln!(
+                out,
+                "  {:<8} cycles {}..{} ({}): {}",
+                bubble.unit.to_string(),
+                bubble.from,
+                bubble.from + bubble.cycles - 1,
+                bubble.cycles,
+                bubble.cause
+            );
+        }
+        self.render_timeline(timeline_cycles, out);
+        out.push('\n');
+    }
+
+    fn render_timeline(&self, cycles: u64, out: &mut String) {
+        let cycles = cycles.min(self.makespan.max(1));
+        let shown: Vec<&Issued> = self.issued.iter().filter(|i| i.at < cycles).collect();
+        let _ = writeln!(
+            out,
+            "\ntimeline, cycles 0..{} (I issue, = in flight, R result on its stream or write landed):",
+            cycles - 1
+        );
+        let tens: String = (0..cycles)
+            .map(|c| {
+                if c % 10 == 0 {
+                    char::from(b'0' + ((c / 10) % 10) as u8)
+                } else {
+                    ' '
+                }
+            })
+            .collect();
+        let ones: String = (0..cycles)
+            .map(|c| char::from(b'0' + (c % 10) as u8))
+            .collect();
+        let _ = writeln!(out, "  {:<8} {tens}", "");
+        let _ = writeln!(out, "  {:<8} {ones}", "");
+        for i in shown {
+            let row: String = (0..cycles)
+                .map(|c| {
+                    let done = i.at + u64::from(i.delay);
+                    if c == i.at && i.delay == 0 {
+                        'R'
+                    } else if c == i.at {
+                        'I'
+                    } else if c > i.at && c < done {
+                        '='
+                    } else if c == done {
+                        'R'
+                    } else {
+                        '.'
+                    }
+                })
+                .collect();
+            let _ = writeln!(out, "  {:<8} {row}  {}", i.unit.to_string(), i.text);
+        }
+    }
+}

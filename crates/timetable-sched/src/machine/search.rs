@@ -1,0 +1,121 @@
+//! Choosing the op list the decoder schedules: the engine's priority rules (and program
+//! order) as the baseline, then the engine's genetic search over op lists within the
+//! budget. The best list is decoded once more at the end, so the result is exactly the
+//! best schedule seen; it is never worse than the baseline.
+
+use super::decoder::Decoder;
+use super::facts::{Facts, OpId};
+use super::state::State;
+use super::{MachineEffort, MachineOptions};
+use crate::genetic::{ListSearch, SearchBudget};
+use crate::{ActivityId, PriorityRule, Problem, ProblemBuilder, heads, priority_list, tails};
+use timetable_ir::diag::Diagnostic;
+
+/// The schedule found and how.
+pub(crate) struct Found {
+    pub state: State,
+    pub makespan: u32,
+    /// The best priority-rule schedule's makespan.
+    pub baseline: u32,
+    /// Which list the baseline's best came from.
+    pub rule: &'static str,
+    /// Schedules decoded.
+    pub schedules: u64,
+}
+
+/// The precedence graph of a function's ops as an engine problem, for priorities and
+/// the list operators of the search. Durations are functional delays; delays are the
+/// dataflow DAG's (hop distances bounded below).
+fn problem(f: &Facts) -> Problem {
+    let mut b = ProblemBuilder::new();
+    for o in &f.ops {
+        b.add_activity(o.latency, &[]);
+    }
+    for &(from, to, latency) in &f.edges {
+        b.add_precedence(ActivityId(from), ActivityId(to), i64::from(latency));
+    }
+    b.build()
+        .expect("the dependence DAG is acyclic and its delays are small")
+}
+
+fn ids(list: &[ActivityId]) -> Vec<OpId> {
+    list.iter().map(|a| a.0).collect()
+}
+
+pub(crate) fn search(f: &Facts, options: &MachineOptions, lower: u64) -> Result<Found, Diagnostic> {
+    let problem = problem(f);
+    let n = f.ops.len().max(1) as u64;
+    let budget = match options.effort {
+        MachineEffort::Baseline => 0,
+        MachineEffort::Schedules(s) => s,
+        MachineEffort::Placements(p) => p / n,
+    };
+    let (h, t) = (heads(&problem), tails(&problem));
+    let mut lists: Vec<(&'static str, Vec<OpId>)> = vec![];
+    let mut keys_for_search = None;
+    for (rule, name) in [
+        (PriorityRule::LatestStartTime, "latest start time"),
+        (PriorityRule::MinimumSlack, "minimum slack"),
+        (PriorityRule::LatestFinishTime, "latest finish time"),
+        (
+            PriorityRule::GreatestRankPositionalWeight,
+            "rank positional weight",
+        ),
+    ] {
+        if let Some(keys) = rule.keys(&problem, &h, &t) {
+            lists.push((name, ids(priority_list(&problem, &keys).as_slice())));
+            keys_for_search.get_or_insert(keys);
+        }
+    }
+    lists.push(("program order", (0..f.ops.len() as OpId).collect()));
+    let mut decoder = Decoder::new(f);
+    let mut schedules = 0u64;
+    let mut best: Option<(u32, &'static str, Vec<OpId>)> = None;
+    for (i, (name, list)) in lists.into_iter().enumerate() {
+        // The first rule always runs; the others while the budget lasts.
+        if i > 0 && schedules >= budget.max(1) && options.effort != MachineEffort::Baseline {
+            break;
+        }
+        let makespan = decoder.decode(&list)?;
+        schedules += 1;
+        if best.as_ref().is_none_or(|b| makespan < b.0) {
+            best = Some((makespan, name, list));
+        }
+        if u64::from(makespan) <= lower {
+            break;
+        }
+    }
+    let (baseline, rule, mut list) = best.expect("at least one list is decoded");
+    let mut makespan = baseline;
+    if schedules < budget && u64::from(makespan) > lower {
+        let keys = keys_for_search.unwrap_or_else(|| vec![0; f.ops.len()]);
+        let mut search = ListSearch::new(&problem, options.seed);
+        let mut decode = |order: &[ActivityId]| -> Option<(u32, Vec<u32>)> {
+            let m = decoder.decode(&ids(order)).ok()?;
+            Some((m, decoder.starts()))
+        };
+        let outcome = search.run(
+            vec![list.iter().map(|&o| ActivityId(o)).collect()],
+            &keys,
+            &mut decode,
+            SearchBudget {
+                decodes: budget - schedules,
+                lower_bound: u32::try_from(lower).unwrap_or(u32::MAX),
+            },
+        );
+        schedules += outcome.decodes;
+        if outcome.makespan < makespan {
+            makespan = outcome.makespan;
+            list = ids(&outcome.list);
+        }
+    }
+    let final_makespan = decoder.decode(&list)?;
+    debug_assert_eq!(final_makespan, makespan, "decoding is deterministic");
+    Ok(Found {
+        state: decoder.state,
+        makespan,
+        baseline,
+        rule,
+        schedules,
+    })
+}
