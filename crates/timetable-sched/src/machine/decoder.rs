@@ -15,6 +15,9 @@ use timetable_ir::{Handle, Value};
 
 /// Failed attempts (cycles tried) before an op is declared unschedulable.
 const ATTEMPTS: usize = 4096;
+/// Failed attempts after which an op's demand-placed operands are placed in list order
+/// instead (their results then reach it through memory if need be).
+const DEMOTE_AFTER: usize = 16;
 
 pub(crate) struct Decoder<'f> {
     pub f: &'f Facts<'f>,
@@ -54,42 +57,78 @@ impl<'f> Decoder<'f> {
             .collect()
     }
 
+    /// Whether `p` is placed when its consumer is, rather than in list order.
+    pub(crate) fn on_demand(&self, p: OpId) -> bool {
+        self.f.op(p).demand && !self.state.demoted[p as usize]
+    }
+
     fn place(&mut self, c: OpId) -> Result<(), Diagnostic> {
         let o = self.f.op(c);
-        if o.source {
-            // Issued on demand by its consumers.
+        if o.source || self.on_demand(c) || self.state.placed[c as usize].is_some() {
+            // Placed on demand by its consumers (or already, after a demotion).
             return Ok(());
         }
-        let positions = o.place.positions().to_vec();
+        match self.place_best(c) {
+            Ok(()) => {
+                self.state.commit();
+                Ok(())
+            }
+            Err((q, b)) => Err(self.failure(c, q, b)),
+        }
+    }
+
+    /// Places `c` at the earliest cycle over its possible units (uncommitted).
+    fn place_best(&mut self, c: OpId) -> Result<(), (u32, Blocker)> {
+        let positions = self.f.op(c).place.positions().to_vec();
         let q = if positions.len() > 1 {
-            let mut best: Option<(u32, usize, u32)> = None;
+            let mut best: Option<(u32, usize, u32, u32)> = None;
             for &q in &positions {
                 let mark = self.state.mark();
                 if let Ok(t) = self.scan(c, q) {
-                    let key = (t, self.state.new_ops.len(), q);
+                    let key = (t, self.state.new_ops.len(), self.state.flips, q);
                     if best.is_none_or(|b| key < b) {
                         best = Some(key);
                     }
                 }
                 self.state.rollback(mark);
             }
-            best.map_or(positions[0], |b| b.2)
+            best.map_or(positions[0], |b| b.3)
         } else {
             positions[0]
         };
-        match self.scan(c, q) {
-            Ok(_) => {
-                self.state.commit();
-                Ok(())
+        self.scan(c, q).map(|_| ()).map_err(|b| (q, b))
+    }
+
+    /// Places operands of `c` whose producers were demoted but are not placed (an
+    /// enclosing attempt was rolled back).
+    fn place_demoted(&mut self, c: OpId) -> Result<(), Blocker> {
+        for &(v, _) in &self.f.op(c).operands {
+            let p = self.f.value(v).producer;
+            if self.state.demoted[p as usize] && self.state.placed[p as usize].is_none() {
+                self.place_best(p).map_err(|(_, b)| b)?;
             }
-            Err(b) => Err(self.failure(c, q, b)),
         }
+        Ok(())
+    }
+
+    /// Demotes the demand-placed producers of `c`'s operands; whether there were any.
+    fn demote_operands(&mut self, c: OpId) -> bool {
+        let mut any = false;
+        for &(v, _) in &self.f.op(c).operands {
+            let p = self.f.value(v).producer;
+            if self.on_demand(p) && self.state.placed[p as usize].is_none() {
+                self.state.demoted[p as usize] = true;
+                any = true;
+            }
+        }
+        any
     }
 
     /// Finds the earliest cycle for `c` at `q` and places it there (uncommitted).
     fn scan(&mut self, c: OpId, q: u32) -> Result<u32, Blocker> {
         let o = self.f.op(c);
-        let (ready, bound) = self.ready(c, q);
+        self.place_demoted(c)?;
+        let (mut ready, mut bound) = self.ready(c, q);
         let res = match o.issue {
             Issue::Bank(b) => Some(Res::Bank(b)),
             Issue::Plane(p) => Some(Res::Plane(p)),
@@ -98,15 +137,20 @@ impl<'f> Decoder<'f> {
         };
         let mut t = ready;
         let mut first: Option<Blocker> = None;
-        let mut last = Blocker::Unit;
-        for _ in 0..ATTEMPTS {
+        let mut last = Blocker::Unit(q);
+        for n in 0..ATTEMPTS {
+            if n == DEMOTE_AFTER && self.demote_operands(c) {
+                self.place_demoted(c)?;
+                (ready, bound) = self.ready(c, q);
+                t = t.max(ready);
+            }
             if let Some(r) = res {
                 let room = self.state.next_room(r, t);
                 if room > t {
                     first.get_or_insert(match r {
                         Res::Bank(b) => Blocker::Bank(b),
                         Res::Plane(p) => Blocker::Plane(p),
-                        _ => Blocker::Unit,
+                        _ => Blocker::Unit(q),
                     });
                     t = room;
                 }
@@ -117,7 +161,7 @@ impl<'f> Decoder<'f> {
                 bound,
                 blocked: first,
             };
-            match self.attempt(c, q, t, why) {
+            match self.attempt(c, q, t, why, None) {
                 Ok(()) => return Ok(t),
                 Err(b) => {
                     self.state.rollback(mark);
@@ -130,22 +174,30 @@ impl<'f> Decoder<'f> {
         Err(last)
     }
 
-    fn attempt(&mut self, c: OpId, q: u32, t: u32, why: Why) -> Result<(), Blocker> {
+    /// Places `c` at `q` in cycle `t` if its issue resource is free and every operand
+    /// can be brought there then. Results stay on their streams until `dest`'s cycle,
+    /// flowing towards its position, when the op is placed for a known reader.
+    pub(crate) fn attempt(
+        &mut self,
+        c: OpId,
+        q: u32,
+        t: u32,
+        why: Why,
+        dest: Option<(u32, u32)>,
+    ) -> Result<(), Blocker> {
         let o = self.f.op(c);
         match o.issue {
             Issue::Bank(b) => self.book(Res::Bank(b), t, Blocker::Bank(b))?,
             Issue::Plane(p) => self.book(Res::Plane(p), t, Blocker::Plane(p))?,
-            Issue::Slot => self.book(Res::Issue(q), t, Blocker::Unit)?,
+            Issue::Slot => self.book(Res::Issue(q), t, Blocker::Unit(q))?,
             Issue::Free => {}
         }
-        let mut operands: Vec<CopyId> = Vec::with_capacity(o.operands.len());
-        for &(v, _) in &o.operands {
-            operands.push(self.deliver(v, q, t, c)?);
-        }
+        let operands = self.deliver_all(c, q, t)?;
         let produced = t + o.latency;
         let mut results = Vec::with_capacity(o.results.len());
+        let (to, until) = dest.unwrap_or((q, produced));
         for &r in &o.results {
-            results.push(self.put(r, q, produced, produced, q)?);
+            results.push(self.put(r, q, produced, until, to)?);
         }
         self.state.set_placed(
             c,
@@ -159,6 +211,41 @@ impl<'f> Decoder<'f> {
         );
         self.state.raise_latest(c, t);
         Ok(())
+    }
+
+    /// Brings every operand of `c` to `q` for cycle `t`. Each operand takes its cheapest
+    /// route given the ones before it, so when operand `k` fails (say, the bank its
+    /// source needs is taken by an earlier operand's read), it is tried first instead.
+    fn deliver_all(&mut self, c: OpId, q: u32, t: u32) -> Result<Vec<CopyId>, Blocker> {
+        let o = self.f.op(c);
+        let n = o.operands.len();
+        let mut order: Vec<usize> = (0..n).collect();
+        let mut first_error = None;
+        for _ in 0..n.max(1) {
+            let mark = self.state.mark();
+            let mut copies = vec![0; n];
+            let mut failed = None;
+            for &k in &order {
+                match self.deliver(o.operands[k].0, q, t, c) {
+                    Ok(copy) => copies[k] = copy,
+                    Err(b) => {
+                        failed = Some((k, b));
+                        break;
+                    }
+                }
+            }
+            let Some((k, b)) = failed else {
+                return Ok(copies);
+            };
+            self.state.rollback(mark);
+            first_error.get_or_insert(b);
+            if order[0] == k {
+                break;
+            }
+            order.retain(|&i| i != k);
+            order.insert(0, k);
+        }
+        Err(first_error.expect("an operand failed"))
     }
 
     fn book(&mut self, r: Res, t: u32, blocker: Blocker) -> Result<(), Blocker> {
@@ -182,7 +269,9 @@ impl<'f> Decoder<'f> {
             } else {
                 0
             };
-            let t = from + ord.latency;
+            // Reads back of what an earlier write stored must happen before this op
+            // replaces it.
+            let t = (from + ord.latency).max(self.state.read_back[ord.op as usize]);
             if t > best.0 {
                 best = (t, Bound::Order(ord.op));
             }
@@ -199,7 +288,23 @@ impl<'f> Decoder<'f> {
     /// No copy of `v` reaches `q` before this cycle.
     fn data_ready(&self, v: Handle<Value>, q: u32) -> u32 {
         let src = self.f.value(v).producer;
-        if self.f.op(src).source {
+        let o = self.f.op(src);
+        if self.on_demand(src) && self.state.placed[src as usize].is_none() {
+            let qp = *o
+                .place
+                .positions()
+                .iter()
+                .min_by_key(|&&p| (p.abs_diff(q), p))
+                .expect("at least one position");
+            let inner = o
+                .operands
+                .iter()
+                .map(|&(w, _)| self.data_ready(w, qp))
+                .max()
+                .unwrap_or(0);
+            return inner + o.latency + q.abs_diff(qp);
+        }
+        if o.source {
             let pos = self.source_pos(src);
             return self.window(src).map_or(0, |w| w.0) + self.f.op(src).latency + q.abs_diff(pos);
         }
@@ -244,10 +349,15 @@ impl<'f> Decoder<'f> {
         for &(c, _) in &self.f.value(v).consumers {
             let q = match &self.f.op(c).place {
                 Place::Fixed(q) => *q,
-                Place::Any(ps) => *ps
-                    .iter()
-                    .min_by_key(|&&p| (p.abs_diff(pos), p))
-                    .expect("at least one position"),
+                // A movable consumer votes only for a side with its nearest instance.
+                Place::Any(ps) => {
+                    let near = ps.iter().map(|p| p.abs_diff(pos)).min().unwrap_or(0);
+                    let mut nearest = ps.iter().filter(|p| p.abs_diff(pos) == near);
+                    match (nearest.next(), nearest.next()) {
+                        (Some(&q), None) => q,
+                        _ => continue,
+                    }
+                }
                 Place::Queue(_) => continue,
             };
             match towards(pos, q) {
@@ -281,7 +391,7 @@ impl<'f> Decoder<'f> {
                     format!("`%{}` is produced here", name(v)),
                 )),
             ),
-            Blocker::Unit => (format!("`{unit}` has no free issue slot"), None),
+            Blocker::Unit(p) => (format!("`{}` has no free issue slot", f.unit_at(p)), None),
             Blocker::Bank(b) => (
                 format!(
                     "bank {} of `mem.{}` is always busy",

@@ -3,8 +3,10 @@
 //! 1. **in flight**: a copy of the value passes `q` exactly in cycle `t` (it is kept on
 //!    its stream until then; an unsettled copy may turn around);
 //! 2. **from a spill slot** already holding the value: a read timed to arrive at `t`;
-//! 3. **from its source**: a `mem.read` or `mxm.acc` of the input is issued (again)
-//!    within the window its memory and state dependences leave open;
+//! 3. **from memory the program wrote it to**: a read of the element a `mem.write` of
+//!    the input stored it in, before a later write replaces it; or **from its source**:
+//!    a `mem.read` or `mxm.acc` of the input is issued (again) within the window its
+//!    memory and state dependences leave open;
 //! 4. **through a new spill slot**: a copy is written to a scratch vector in a bank it
 //!    passes (a `mem.write` in the cycle it passes) and read back in time;
 //! 5. for read-like sources whose window has closed or whose bank is busy at the needed
@@ -13,8 +15,9 @@
 use super::decoder::Decoder;
 use super::facts::{Issue, OpId, Place};
 use super::state::{
-    Blocker, Copy, CopyId, Home, NewKind, NewOp, Placed, Res, Why, hops, opposite, towards,
+    Blocker, Bound, Copy, CopyId, Home, NewKind, NewOp, Placed, Res, Why, hops, opposite, towards,
 };
+use timetable_dataflow::deps::DepKind;
 use timetable_ir::target::Direction;
 use timetable_ir::{Handle, Value};
 
@@ -30,6 +33,10 @@ impl Decoder<'_> {
         t: u32,
         serves: OpId,
     ) -> Result<CopyId, Blocker> {
+        let producer = self.f.value(v).producer;
+        if self.on_demand(producer) && self.state.placed[producer as usize].is_none() {
+            return self.place_demand(producer, q, t, serves);
+        }
         let mut blocker = Blocker::Operand(v);
         let mut note = |b: Blocker| {
             if blocker == Blocker::Operand(v) {
@@ -42,7 +49,9 @@ impl Decoder<'_> {
         if let Some(c) = self.from_slots(v, q, t, serves, &mut note) {
             return Ok(c);
         }
-        let producer = self.f.value(v).producer;
+        if let Some(c) = self.from_stores(v, q, t, serves, &mut note) {
+            return Ok(c);
+        }
         let source = self.f.op(producer).source;
         if source && let Some(c) = self.from_source(v, q, t, serves, &mut note) {
             return Ok(c);
@@ -57,6 +66,38 @@ impl Decoder<'_> {
             return Ok(c);
         }
         Err(blocker)
+    }
+
+    /// Places demand op `p` so that its result reaches `q` in cycle `t`.
+    fn place_demand(&mut self, p: OpId, q: u32, t: u32, serves: OpId) -> Result<CopyId, Blocker> {
+        let o = self.f.op(p);
+        let mut positions = o.place.positions().to_vec();
+        positions.sort_unstable_by_key(|&qp| (qp.abs_diff(q), qp));
+        let mut last = Blocker::Operand(o.results[0]);
+        for qp in positions {
+            let Some(tp) = t.checked_sub(o.latency + q.abs_diff(qp)) else {
+                continue;
+            };
+            let mark = self.state.mark();
+            let why = Why {
+                ready: tp,
+                bound: Bound::Consumer(serves),
+                blocked: None,
+            };
+            match self.attempt(p, qp, tp, why, Some((q, t))) {
+                Ok(()) => {
+                    return Ok(self.state.placed[p as usize]
+                        .as_ref()
+                        .expect("just placed")
+                        .results[0]);
+                }
+                Err(b) => {
+                    last = b;
+                    self.state.rollback(mark);
+                }
+            }
+        }
+        Err(last)
     }
 
     fn in_flight(
@@ -155,7 +196,70 @@ impl Decoder<'_> {
         None
     }
 
-    /// Route 3: issue the value's read-like source (again) so that it arrives at `t`.
+    /// Route 3a: read `v` back from where a placed `mem.write` of the input stored it.
+    fn from_stores(
+        &mut self,
+        v: Handle<Value>,
+        q: u32,
+        t: u32,
+        serves: OpId,
+        note: &mut impl FnMut(Blocker),
+    ) -> Option<CopyId> {
+        let read = self.f.read_latency();
+        for i in 0..self.f.stores[v.index()].len() {
+            let w = self.f.stores[v.index()][i];
+            let Some(p) = &self.state.placed[w as usize] else {
+                continue;
+            };
+            let (pos, at) = (p.pos, p.at);
+            let Some(r) = t.checked_sub(read + q.abs_diff(pos)) else {
+                continue;
+            };
+            // After the write lands; before any later write (or barrier) issues.
+            if r < at + self.write_latency {
+                continue;
+            }
+            let replaced = self.f.after[w as usize].iter().any(|o| {
+                o.kind == DepKind::Waw
+                    && self.state.placed[o.op as usize]
+                        .as_ref()
+                        .is_some_and(|s| s.at <= r)
+            });
+            if replaced {
+                continue;
+            }
+            let Issue::Bank(bank) = self.f.op(w).issue else {
+                continue;
+            };
+            if !self.state.fits(Res::Bank(bank), r, 1) {
+                note(Blocker::Bank(bank));
+                continue;
+            }
+            let mark = self.state.mark();
+            self.state.book(Res::Bank(bank), r, 1);
+            let n = self.state.push_new(NewOp {
+                kind: NewKind::ReadBack { write: w },
+                at: r,
+                pos,
+                serves,
+                result: None,
+            });
+            match self.put(v, pos, r + read, t, q) {
+                Ok(c) => {
+                    self.state.set_new_result(n, c);
+                    self.state.note_read_back(w, r);
+                    return Some(c);
+                }
+                Err(b) => {
+                    note(b);
+                    self.state.rollback(mark);
+                }
+            }
+        }
+        None
+    }
+
+    /// Route 3b: issue the value's read-like source (again) so that it arrives at `t`.
     fn from_source(
         &mut self,
         v: Handle<Value>,
@@ -205,15 +309,15 @@ impl Decoder<'_> {
             return Err(match res {
                 Res::Bank(b) => Blocker::Bank(b),
                 Res::Plane(p) => Blocker::Plane(p),
-                _ => Blocker::Unit,
+                _ => Blocker::Unit(pos),
             });
         }
         self.state.book(res, r, 1);
         let copy = if self.state.placed[src as usize].is_none() {
             let c = self.put(v, pos, r + latency, until, q)?;
             let why = Why {
-                ready: self.window(src).map_or(r, |w| w.0),
-                bound: super::state::Bound::Start,
+                ready: r,
+                bound: Bound::Consumer(serves),
                 blocked: None,
             };
             self.state.set_placed(

@@ -69,6 +69,21 @@ pub(crate) fn emit(f: &Facts, state: &State, nops: bool) -> Result<Emitted, Diag
                     loc: orig.loc.clone(),
                 }
             }
+            NewKind::ReadBack { write } => {
+                reissues += 1;
+                let orig = f.func.op(f.op(write).handle);
+                let v = orig.operands[0];
+                OpSpec::new(Opcode::MemRead)
+                    .operands([orig.operands[1]])
+                    .attr(
+                        "index",
+                        orig.attrs.get("index").cloned().unwrap_or(0u32.into()),
+                    )
+                    .result(
+                        namer.fresh_like(&format!("{}.re", f.func.value(v).name)),
+                        f.func.ty(v).clone(),
+                    )
+            }
             NewKind::SpillWrite { home, operand } => {
                 spill_writes += 1;
                 OpSpec::new(Opcode::MemWrite)
@@ -88,13 +103,13 @@ pub(crate) fn emit(f: &Facts, state: &State, nops: bool) -> Result<Emitted, Diag
             }
         };
         let origin = match n.kind {
-            NewKind::Reissue { of } => f.op(of).handle,
+            NewKind::Reissue { of } | NewKind::ReadBack { write: of } => f.op(of).handle,
             NewKind::SpillWrite { home, .. } | NewKind::SpillRead { home } => {
                 f.op(f.value(state.homes[home as usize].value).producer)
                     .handle
             }
         };
-        let spec = if matches!(n.kind, NewKind::Reissue { .. }) {
+        let spec = if matches!(n.kind, NewKind::Reissue { .. } | NewKind::ReadBack { .. }) {
             spec
         } else {
             spec.loc(f.func.op(origin).loc.clone())

@@ -64,7 +64,15 @@ pub(crate) struct OpFacts {
     /// A `mem.read` or `mxm.acc` whose result someone reads: it is issued on demand, as
     /// often as its consumers need, within the window its dependences allow.
     pub source: bool,
+    /// A VXM or SXM op whose result only one op reads: it is placed when that op is,
+    /// timed so that its result arrives exactly when it is read (see `DEMAND_TREE`).
+    pub demand: bool,
 }
+
+/// Demand-placed ops hang in trees below an op placed in list order; a tree is at most
+/// this deep and this large, which bounds the recursion and the cost of a failed try.
+const DEMAND_DEPTH: u32 = 16;
+const DEMAND_TREE: u32 = 64;
 
 /// A vector value.
 #[derive(Clone, Debug)]
@@ -81,6 +89,7 @@ pub(crate) struct ValueFacts {
 pub(crate) struct Order {
     pub op: OpId,
     pub latency: u32,
+    pub kind: DepKind,
 }
 
 /// Everything about a function the scheduler reads.
@@ -94,6 +103,9 @@ pub(crate) struct Facts<'f> {
     /// and handled by delivery).
     pub before: Vec<Vec<Order>>,
     pub after: Vec<Vec<Order>>,
+    /// Per value handle index: the `mem.write`s of the input that store it (a value can
+    /// be read back from there while no later write has replaced it).
+    pub stores: Vec<Vec<OpId>>,
     /// Every dependence of the DAG (data included) between scheduled ops, for priorities:
     /// (from, to, latency).
     pub edges: Vec<(OpId, OpId, u32)>,
@@ -201,6 +213,7 @@ impl<'f> Facts<'f> {
                 operands,
                 results: op.results.clone(),
                 source: false,
+                demand: false,
             });
         }
         for (id, o) in ops.iter().enumerate() {
@@ -219,6 +232,13 @@ impl<'f> Facts<'f> {
                         .is_some_and(|v| !v.consumers.is_empty())
                 });
         }
+        mark_demand(&mut ops, &values);
+        let mut stores = vec![Vec::new(); func.values.len()];
+        for (id, o) in ops.iter().enumerate() {
+            if o.opcode == Opcode::MemWrite {
+                stores[o.operands[0].0.index()].push(id as OpId);
+            }
+        }
         let mut before = vec![Vec::new(); ops.len()];
         let mut after = vec![Vec::new(); ops.len()];
         let mut edges = Vec::new();
@@ -232,10 +252,12 @@ impl<'f> Facts<'f> {
                 before[to as usize].push(Order {
                     op: from,
                     latency: dep.latency,
+                    kind: dep.kind,
                 });
                 after[from as usize].push(Order {
                     op: to,
                     latency: dep.latency,
+                    kind: dep.kind,
                 });
             }
         }
@@ -244,6 +266,7 @@ impl<'f> Facts<'f> {
             target,
             ops,
             values,
+            stores,
             before,
             after,
             edges,
@@ -284,6 +307,40 @@ impl<'f> Facts<'f> {
             .filter(|(_, u)| u.class == UnitClass::Mem)
             .map(|(p, u)| (p as u32, u.index))
             .collect()
+    }
+}
+
+/// Marks single-consumer VXM and SXM ops as placed on demand, consumers first (they
+/// come later in the body), keeping every tree within `DEMAND_DEPTH` and `DEMAND_TREE`.
+fn mark_demand(ops: &mut [OpFacts], values: &[Option<ValueFacts>]) {
+    let n = ops.len();
+    let (mut depth, mut root, mut size) = (vec![0u32; n], vec![0u32; n], vec![0u32; n]);
+    for p in (0..n).rev() {
+        let o = &ops[p];
+        if !matches!(o.class, UnitClass::Vxm | UnitClass::Sxm) || o.results.len() != 1 {
+            continue;
+        }
+        let Some(v) = values[o.results[0].index()].as_ref() else {
+            continue;
+        };
+        let Some(&(c, _)) = v.consumers.first() else {
+            continue;
+        };
+        if v.consumers.iter().any(|&(other, _)| other != c) {
+            continue;
+        }
+        let c = c as usize;
+        let (r, d) = if ops[c].demand {
+            (root[c] as usize, depth[c] + 1)
+        } else {
+            (c, 1)
+        };
+        if d > DEMAND_DEPTH || size[r] >= DEMAND_TREE {
+            continue;
+        }
+        ops[p].demand = true;
+        (root[p], depth[p]) = (r as u32, d);
+        size[r] += 1;
     }
 }
 

@@ -107,6 +107,15 @@ impl FunctionReport {
                     format!("{} = {} (again)", name(op.results[0]), op.opcode),
                     format!("read again for `{consumer}`"),
                 ),
+                NewKind::ReadBack { .. } => (
+                    format!(
+                        "{} = {} {}",
+                        name(op.results[0]),
+                        op.opcode,
+                        name(op.operands[0])
+                    ),
+                    format!("read back from where the program stored it, for `{consumer}`"),
+                ),
                 NewKind::SpillWrite { home, .. } => {
                     let v = state.homes[home as usize].value;
                     (
@@ -240,41 +249,35 @@ fn op_text(f: &Facts, id: OpId, _state: &State) -> String {
 fn cause(f: &Facts, state: &State, id: OpId) -> String {
     let p = state.placed[id as usize].as_ref().expect("placed");
     let name = |v: timetable_ir::Handle<timetable_ir::Value>| f.func.value(v).name.clone();
-    let banks = f.banks_per_slice;
-    if let Some(b) = p.why.blocked.filter(|_| p.at > p.why.ready) {
-        return match b {
-            Blocker::Unit => format!(
-                "`{}` had no free issue slot from cycle {}",
-                f.unit_at(p.pos),
-                p.why.ready
-            ),
-            Blocker::Bank(b) => format!(
-                "bank {} of `mem.{}` was busy from cycle {}",
-                b % banks,
-                b / banks,
-                p.why.ready
-            ),
-            Blocker::Plane(pl) => format!("MXM plane {pl} was busy from cycle {}", p.why.ready),
-            Blocker::Stream(v) => format!(
-                "no stream group was free for `%{}` from cycle {}",
-                name(v),
-                p.why.ready
-            ),
-            Blocker::Operand(v) => {
-                format!("`%{}` could not be brought here before (spilled)", name(v))
-            }
-            Blocker::Capacity(b) => format!(
-                "bank {} of `mem.{}` had no free spill slot",
-                b % banks,
-                b / banks
-            ),
+    let bank = |b: u32| {
+        format!(
+            "bank {} of `mem.{}`",
+            b % f.banks_per_slice,
+            b / f.banks_per_slice
+        )
+    };
+    let ready = p.why.ready;
+    let mut text = match p.why.bound {
+        Bound::Start => format!("ready in cycle {ready}"),
+        Bound::Order(o) => format!(
+            "after `{}` (memory/state order), from cycle {ready}",
+            op_text(f, o, state)
+        ),
+        Bound::Operand(v) => format!("waits for `%{}` until cycle {ready}", name(v)),
+        Bound::Consumer(c) => format!("timed for `{}`", op_text(f, c, state)),
+    };
+    if let Some(b) = p.why.blocked.filter(|_| p.at > ready) {
+        let then = match b {
+            Blocker::Unit(q) => format!("`{}` had no free issue slot", f.unit_at(q)),
+            Blocker::Bank(b) => format!("{} was busy", bank(b)),
+            Blocker::Plane(pl) => format!("MXM plane {pl} was busy"),
+            Blocker::Stream(v) => format!("no stream group was free for `%{}`", name(v)),
+            Blocker::Operand(v) => format!("`%{}` could not be brought here sooner", name(v)),
+            Blocker::Capacity(b) => format!("{} had no free spill slot", bank(b)),
         };
+        text.push_str(&format!("; then {then} until cycle {}", p.at));
     }
-    match p.why.bound {
-        Bound::Start => "ready at the start".to_string(),
-        Bound::Order(o) => format!("waits for `{}` (memory/state order)", op_text(f, o, state)),
-        Bound::Operand(v) => format!("waits for `%{}`", name(v)),
-    }
+    text
 }
 
 impl Report {

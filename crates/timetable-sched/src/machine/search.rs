@@ -71,13 +71,26 @@ pub(crate) fn search(f: &Facts, options: &MachineOptions, lower: u64) -> Result<
     let mut decoder = Decoder::new(f);
     let mut schedules = 0u64;
     let mut best: Option<(u32, &'static str, Vec<OpId>)> = None;
+    let mut first_error = None;
     for (i, (name, list)) in lists.into_iter().enumerate() {
-        // The first rule always runs; the others while the budget lasts.
-        if i > 0 && schedules >= budget.max(1) && options.effort != MachineEffort::Baseline {
+        // The first rule always runs; the others while the budget lasts (or until one
+        // list yields a schedule: a list can paint itself into a corner, say a value
+        // no one can spill any more, where another order does not).
+        if i > 0
+            && best.is_some()
+            && schedules >= budget.max(1)
+            && options.effort != MachineEffort::Baseline
+        {
             break;
         }
-        let makespan = decoder.decode(&list)?;
         schedules += 1;
+        let makespan = match decoder.decode(&list) {
+            Ok(m) => m,
+            Err(d) => {
+                first_error.get_or_insert(d);
+                continue;
+            }
+        };
         if best.as_ref().is_none_or(|b| makespan < b.0) {
             best = Some((makespan, name, list));
         }
@@ -85,7 +98,9 @@ pub(crate) fn search(f: &Facts, options: &MachineOptions, lower: u64) -> Result<
             break;
         }
     }
-    let (baseline, rule, mut list) = best.expect("at least one list is decoded");
+    let Some((baseline, rule, mut list)) = best else {
+        return Err(first_error.expect("every list failed"));
+    };
     let mut makespan = baseline;
     if schedules < budget && u64::from(makespan) > lower {
         let keys = keys_for_search.unwrap_or_else(|| vec![0; f.ops.len()]);

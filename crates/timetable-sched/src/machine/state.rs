@@ -100,6 +100,8 @@ impl Home {
 pub(crate) enum NewKind {
     /// Issues a read-like op of the input again (`mem.read`, `mxm.acc`).
     Reissue { of: OpId },
+    /// Reads back the vector a `mem.write` of the input stored.
+    ReadBack { write: OpId },
     /// Writes a copy into a spill slot.
     SpillWrite { home: HomeId, operand: CopyId },
     /// Reads a spill slot back onto a stream.
@@ -125,13 +127,15 @@ pub(crate) enum Bound {
     Order(OpId),
     /// An operand is not available earlier.
     Operand(Handle<Value>),
+    /// Placed on demand, timed for the op that reads its result.
+    Consumer(OpId),
 }
 
 /// What made an attempt to issue in a cycle fail.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Blocker {
-    /// The unit has no free issue slot.
-    Unit,
+    /// The unit at this position has no free issue slot.
+    Unit(u32),
     /// A memory bank (flat index) is busy.
     Bank(u32),
     /// An MXM plane is busy.
@@ -251,6 +255,8 @@ enum Undo {
     NewPush,
     Placed(OpId),
     Latest(OpId, u32),
+    ReadBack(OpId, u32),
+    Flip,
 }
 
 /// The schedule under construction.
@@ -266,6 +272,16 @@ pub(crate) struct State {
     pub placed: Vec<Option<Placed>>,
     /// Per op: the latest issue of the op or of a re-issue of it.
     pub latest: Vec<u32>,
+    /// Per `mem.write`: one past the latest read-back of what it stored (0: none); later
+    /// writes to its words must not issue before.
+    pub read_back: Vec<u32>,
+    /// Copies turned around so far (a tie-breaker: turning a value can strand its other
+    /// readers on the other side).
+    pub flips: u32,
+    /// Demand ops placed in list order after all, because their consumer found no
+    /// cycle in which the whole demand tree fits (say, more VXM ops in one cycle than it
+    /// has ALUs).
+    pub demoted: Vec<bool>,
     undo: Vec<Undo>,
 }
 
@@ -281,6 +297,9 @@ impl State {
             new_ops: Vec::new(),
             placed: vec![None; f.ops.len()],
             latest: vec![0; f.ops.len()],
+            read_back: vec![0; f.ops.len()],
+            flips: 0,
+            demoted: vec![false; f.ops.len()],
             undo: Vec::new(),
         }
     }
@@ -295,6 +314,9 @@ impl State {
         self.new_ops.clear();
         self.placed.fill(None);
         self.latest.fill(0);
+        self.read_back.fill(0);
+        self.flips = 0;
+        self.demoted.fill(false);
         self.undo.clear();
     }
 
@@ -328,6 +350,8 @@ impl State {
                 }
                 Undo::Placed(op) => self.placed[op as usize] = None,
                 Undo::Latest(op, old) => self.latest[op as usize] = old,
+                Undo::ReadBack(op, old) => self.read_back[op as usize] = old,
+                Undo::Flip => self.flips -= 1,
             }
         }
     }
@@ -422,6 +446,8 @@ impl State {
             .find(turned.lane(), c.width, c.cycle, c.last, id)
             .ok_or(Blocker::Stream(c.value))?;
         self.reseat(id, Copy { first, ..turned });
+        self.flips += 1;
+        self.undo.push(Undo::Flip);
         Ok(())
     }
 
@@ -463,6 +489,15 @@ impl State {
         }
     }
 
+    /// Records a read-back of what `write` stored, in cycle `at`.
+    pub(crate) fn note_read_back(&mut self, write: OpId, at: u32) {
+        let old = self.read_back[write as usize];
+        if at + 1 > old {
+            self.read_back[write as usize] = at + 1;
+            self.undo.push(Undo::ReadBack(write, old));
+        }
+    }
+
     /// The cycle by which everything has completed: the largest issue + delay.
     pub(crate) fn makespan(&self, f: &Facts) -> u32 {
         let input = self
@@ -478,6 +513,7 @@ impl State {
     pub(crate) fn new_latency(&self, f: &Facts, n: &NewOp) -> u32 {
         match n.kind {
             NewKind::Reissue { of } => f.op(of).latency,
+            NewKind::ReadBack { .. } => f.read_latency(),
             NewKind::SpillWrite { .. } => f.write_latency(),
             NewKind::SpillRead { .. } => f.read_latency(),
         }
