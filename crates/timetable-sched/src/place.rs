@@ -1,12 +1,16 @@
 //! A simple deterministic placement, so that machine-level modules can be scheduled in
-//! tests, benchmarks and examples while the allocator's IR pass is being written. It
-//! is not an allocator: every buffer without a placement gets words of its own (no
-//! reuse over time), in banks taken round-robin from the nearest to the VXM outwards,
-//! which spreads accesses over banks and leaves free words everywhere for spill slots.
+//! tests, benchmarks and examples while the allocator's IR pass is being written. It is
+//! not the allocator: buffers are taken in order of their live range in program order
+//! (`timetable_dataflow::live_ranges`) and each goes to the first bank, round-robin from
+//! the banks nearest the VXM outwards, with aligned words free during its range
+//! (`timetable_alloc::occupancy`). Round-robin spreads accesses over banks and leaves
+//! free words in every bank for spill slots.
 
 use crate::codes;
+use timetable_alloc::occupancy::Occupancy;
+use timetable_dataflow::{TimeBase, live_ranges};
 use timetable_ir::diag::Diagnostic;
-use timetable_ir::ir::{Module, Stage};
+use timetable_ir::ir::{Function, Module, Stage};
 use timetable_ir::machine::{self, Placement, keys};
 use timetable_ir::registry::UnitClass;
 use timetable_ir::target::Target;
@@ -14,12 +18,22 @@ use timetable_ir::target::Target;
 /// Places every unplaced buffer of every function and moves a `machine` module to the
 /// `allocated` stage.
 pub fn place_simple(module: &mut Module, target: &Target) -> Result<(), Diagnostic> {
+    for func in &mut module.functions {
+        place_function(func, target)?;
+    }
+    if module.stage == Stage::Machine {
+        module.stage = Stage::Allocated;
+    }
+    Ok(())
+}
+
+/// Banks as (slice, bank), nearest to the VXM first; west before east on ties.
+fn banks_by_distance(target: &Target) -> Vec<(u32, u32)> {
     let centre = target
         .units(UnitClass::Vxm)
         .next()
         .and_then(|u| target.position(u))
         .unwrap_or(target.width() / 2);
-    // (slice, bank), nearest to the VXM first; west before east on ties.
     let mut banks: Vec<(u32, u32, u32)> = target
         .units(UnitClass::Mem)
         .flat_map(|u| {
@@ -27,55 +41,52 @@ pub fn place_simple(module: &mut Module, target: &Target) -> Result<(), Diagnost
             (0..target.mem.banks).map(move |b| (pos.abs_diff(centre), u.index, b))
         })
         .collect();
-    banks.sort_unstable_by_key(|&(d, slice, b)| (d, slice, b));
-    let align = target.mem.align.max(1);
-    for func in &mut module.functions {
-        let mut fill = vec![0u32; banks.len()];
-        // Words already taken by placed buffers stay taken.
-        for (v, _) in machine::buffers(func) {
-            if let (Some(p), Some(words)) = (
-                machine::placement(func, v),
-                machine::buffer_words(func.ty(v), target),
-            ) {
-                if let Some(i) = banks
-                    .iter()
-                    .position(|&(_, s, b)| (s, b) == (p.slice, p.bank))
-                {
-                    fill[i] = fill[i].max(p.addr + words as u32);
-                }
+    banks.sort_unstable();
+    banks.into_iter().map(|(_, s, b)| (s, b)).collect()
+}
+
+fn place_function(func: &mut Function, target: &Target) -> Result<(), Diagnostic> {
+    let ranges = live_ranges(func, target, TimeBase::ProgramOrder)?;
+    let whole = 0..ranges.span().max(1);
+    let banks = banks_by_distance(target);
+    let flat = |(s, b): (u32, u32)| (s * target.mem.banks + b) as usize;
+    let mut occupancy = Occupancy::new(
+        (target.mem_slices() * target.mem.banks) as usize,
+        target.mem.words_per_bank,
+    );
+    let mut todo = Vec::new();
+    for (i, (v, def)) in machine::buffers(func).into_iter().enumerate() {
+        let live = ranges.get(v).map_or(whole.clone(), |r| r.start..r.end);
+        let words = machine::buffer_words(func.ty(v), target).unwrap_or(0) as u32;
+        match machine::placement(func, v) {
+            // Placements were verified to lie inside their bank.
+            Some(p) => {
+                let _ = occupancy.occupy(flat((p.slice, p.bank)), p.addr..p.addr + words, live);
             }
-        }
-        let mut next = 0;
-        for (v, def) in machine::buffers(func) {
-            if machine::placement(func, v).is_some() {
-                continue;
-            }
-            let words = machine::buffer_words(func.ty(v), target).unwrap_or(0) as u32;
-            let fits =
-                |i: usize| fill[i].div_ceil(align) * align + words <= target.mem.words_per_bank;
-            let Some(i) = (0..banks.len())
-                .map(|k| (next + k) % banks.len())
-                .find(|&i| fits(i))
-            else {
-                return Err(Diagnostic::error(
-                    codes::NO_SPILL_SPACE,
-                    format!(
-                        "buffer `%{}` ({words} words) fits in no bank: the simple placement never reuses memory",
-                        func.value(v).name
-                    ),
-                )
-                .primary(func.value_span(v), "not placed"));
-            };
-            let addr = fill[i].div_ceil(align) * align;
-            fill[i] = addr + words;
-            next = (i + 1) % banks.len();
-            let (_, slice, bank) = banks[i];
-            machine::buffer_attrs_mut(func, def)
-                .set(keys::MEM, Placement { slice, bank, addr }.to_attr());
+            None => todo.push((live.start, i, v, def, words, live)),
         }
     }
-    if module.stage == Stage::Machine {
-        module.stage = Stage::Allocated;
+    todo.sort_unstable_by_key(|t| (t.0, t.1));
+    let mut next = 0;
+    for (_, _, v, def, words, live) in todo {
+        let found = (0..banks.len()).map(|k| (next + k) % banks.len()).find_map(|i| {
+            occupancy
+                .place(flat(banks[i]), words.max(1), target.mem.align, live.clone())
+                .map(|addr| (i, addr))
+        });
+        let Some((i, addr)) = found else {
+            return Err(Diagnostic::error(
+                codes::NO_SPILL_SPACE,
+                format!(
+                    "buffer `%{}` ({words} words) fits in no bank during its live range",
+                    func.value(v).name
+                ),
+            )
+            .primary(func.value_span(v), "not placed"));
+        };
+        next = (i + 1) % banks.len();
+        let (slice, bank) = banks[i];
+        machine::buffer_attrs_mut(func, def).set(keys::MEM, Placement { slice, bank, addr }.to_attr());
     }
     Ok(())
 }

@@ -7,9 +7,10 @@
 
 use super::codes;
 use super::facts::{Facts, Issue, OpId, Place};
-use super::spill_pool::slots_per_bank;
+use super::spill_pool::{Freed, Pool};
 use super::state::{Blocker, Bound, CopyId, Placed, Res, State, Why, towards};
 use timetable_ir::diag::Diagnostic;
+use timetable_ir::registry::Opcode;
 use timetable_ir::target::Direction;
 use timetable_ir::{Handle, Value};
 
@@ -25,15 +26,25 @@ pub(crate) struct Decoder<'f> {
     /// Memory slices: (position, slice index), west to east.
     pub mem: Vec<(u32, u32)>,
     pub write_latency: u32,
+    pub pool: Pool,
+    /// Failed attempts left in this decode, if limited.
+    pub attempt_limit: Option<u64>,
+    attempts_left: u64,
+    /// Spill sites per (position, reader, direction mode), computed on first use.
+    pub sites: Vec<Option<std::rc::Rc<[super::deliver::SpillSite]>>>,
 }
 
 impl<'f> Decoder<'f> {
     pub(crate) fn new(f: &'f Facts<'f>) -> Self {
-        let slots = slots_per_bank(f);
+        let pool = Pool::new(f);
         Decoder {
-            state: State::new(f, &slots),
+            state: State::new(f, &pool),
+            pool,
+            attempt_limit: None,
+            attempts_left: u64::MAX,
             mem: f.mem_positions(),
             write_latency: f.write_latency(),
+            sites: Vec::new(),
             f,
         }
     }
@@ -41,7 +52,8 @@ impl<'f> Decoder<'f> {
     /// Places every op of `list` (a precedence-feasible order of all ops) and returns
     /// the makespan. The state keeps the schedule until the next decode.
     pub(crate) fn decode(&mut self, list: &[OpId]) -> Result<u32, Diagnostic> {
-        self.state.clear();
+        self.state.clear(self.f);
+        self.attempts_left = self.attempt_limit.unwrap_or(u64::MAX);
         for &op in list {
             self.place(op)?;
         }
@@ -71,10 +83,51 @@ impl<'f> Decoder<'f> {
         match self.place_best(c) {
             Ok(()) => {
                 self.state.commit();
+                self.bury();
                 Ok(())
             }
             Err((q, b)) => Err(self.failure(c, q, b)),
         }
+    }
+
+    /// Frees the slots of buffers whose last access was just placed (outputs keep
+    /// theirs). Runs after a commit: deaths are final.
+    fn bury(&mut self) {
+        let finished = std::mem::take(&mut self.state.finished);
+        for b in finished {
+            if self.pool.kept[b.index()] {
+                continue;
+            }
+            let death = self.f.accessors[b.index()]
+                .iter()
+                .map(|&p| {
+                    let placed = self.state.placed[p as usize].as_ref().expect("every access is placed");
+                    match self.f.op(p).opcode {
+                        Opcode::MemWrite => (placed.at + self.write_latency.max(1))
+                            .max(self.state.read_back[p as usize]),
+                        _ => self.state.latest[p as usize] + 1,
+                    }
+                })
+                .max()
+                .unwrap_or(0);
+            self.state.dead[b.index()] = Some(death);
+            for &i in &self.pool.covered_by[b.index()] {
+                let c = &self.pool.covered[i as usize];
+                let deaths: Option<Vec<u32>> = c.buffers.iter().map(|x| self.state.dead[x.index()]).collect();
+                if let Some(from) = deaths.and_then(|d| d.into_iter().max()) {
+                    self.state.freed[c.bank as usize].push(Freed {
+                        addr: c.addr,
+                        from,
+                        uses: Vec::new(),
+                    });
+                }
+            }
+        }
+    }
+
+    /// Whether the buffer a memory op accesses is dead (its words may hold spills).
+    pub(crate) fn buffer_dead(&self, op: OpId) -> bool {
+        self.f.buffer[op as usize].is_some_and(|b| self.state.dead[b.index()].is_some())
     }
 
     /// Places `c` at the earliest cycle over its possible units (uncommitted).
@@ -168,6 +221,10 @@ impl<'f> Decoder<'f> {
                     first.get_or_insert(b);
                     last = b;
                     t += 1;
+                    self.attempts_left = self.attempts_left.saturating_sub(1);
+                    if self.attempts_left == 0 {
+                        break;
+                    }
                 }
             }
         }
@@ -199,6 +256,11 @@ impl<'f> Decoder<'f> {
         for &r in &o.results {
             results.push(self.put(r, q, produced, until, to)?);
         }
+        if results.len() > 1 {
+            for &copy in &results {
+                self.secure(copy, c);
+            }
+        }
         self.state.set_placed(
             c,
             Placed {
@@ -210,6 +272,9 @@ impl<'f> Decoder<'f> {
             },
         );
         self.state.raise_latest(c, t);
+        if let Some(b) = self.f.buffer[c as usize] {
+            self.state.access(b);
+        }
         Ok(())
     }
 
@@ -321,6 +386,9 @@ impl<'f> Decoder<'f> {
     /// The cycles in which a read-like source may issue: after the writes it must see
     /// have landed, before the placed writes that must not be seen. `None` when empty.
     pub(crate) fn window(&self, src: OpId) -> Option<(u32, Option<u32>)> {
+        if self.buffer_dead(src) {
+            return None;
+        }
         let mut lo = 0u32;
         for ord in &self.f.before[src as usize] {
             if self.state.placed[ord.op as usize].is_some() {

@@ -17,12 +17,19 @@ use super::facts::{Issue, OpId, Place};
 use super::state::{
     Blocker, Bound, Copy, CopyId, Home, NewKind, NewOp, Placed, Res, Why, hops, opposite, towards,
 };
+use std::rc::Rc;
 use timetable_dataflow::deps::DepKind;
 use timetable_ir::target::Direction;
 use timetable_ir::{Handle, Value};
 
-/// Re-issue attempts per operand when a source must be copied through memory.
+/// A memory slice on a copy's way: (detour to the reader, hops from the copy, slice,
+/// direction).
+pub(crate) type SpillSite = (u32, u32, u32, Direction);
+
+/// Re-issue attempts per operand when a source must be copied through memory, and
+/// cycles looked at for them.
 const SOURCE_COPY_TRIES: usize = 16;
+const SOURCE_COPY_LOOKS: usize = 256;
 
 impl Decoder<'_> {
     /// Makes `v` readable at `q` in cycle `t` for `serves`; returns the copy read.
@@ -56,8 +63,8 @@ impl Decoder<'_> {
         if source && let Some(c) = self.from_source(v, q, t, serves, &mut note) {
             return Ok(c);
         }
-        let copies = self.state.copies_of[v.index()].clone();
-        for c in copies {
+        for i in 0..self.state.copies_of[v.index()].len() {
+            let c = self.state.copies_of[v.index()][i];
             if let Some(c) = self.spill(c, q, t, serves, &mut note) {
                 return Ok(c);
             }
@@ -159,19 +166,12 @@ impl Decoder<'_> {
                 note(Blocker::Bank(h.bank));
                 continue;
             }
-            let (end, new_end) = (
-                h.end(self.write_latency),
-                (r + 1).max(h.end(self.write_latency)),
-            );
-            if new_end > end && !self.state.fits(Res::Slots(h.bank), end, new_end - end) {
+            let mark = self.state.mark();
+            if !self.state.extend_home(id, self.write_latency, r + 1) {
                 note(Blocker::Capacity(h.bank));
                 continue;
             }
-            let mark = self.state.mark();
             self.state.book(Res::Bank(h.bank), r, 1);
-            if new_end > end {
-                self.state.book(Res::Slots(h.bank), end, new_end - end);
-            }
             if r > h.last {
                 self.state.set_home_last(id, r);
             }
@@ -211,6 +211,9 @@ impl Decoder<'_> {
             let Some(p) = &self.state.placed[w as usize] else {
                 continue;
             };
+            if self.buffer_dead(w) {
+                continue;
+            }
             let (pos, at) = (p.pos, p.at);
             let Some(r) = t.checked_sub(read + q.abs_diff(pos)) else {
                 continue;
@@ -313,7 +316,8 @@ impl Decoder<'_> {
             });
         }
         self.state.book(res, r, 1);
-        let copy = if self.state.placed[src as usize].is_none() {
+        let fresh = self.state.placed[src as usize].is_none();
+        let copy = if fresh {
             let c = self.put(v, pos, r + latency, until, q)?;
             let why = Why {
                 ready: r,
@@ -344,6 +348,9 @@ impl Decoder<'_> {
             c
         };
         self.state.raise_latest(src, r);
+        if fresh && let Some(b) = self.f.buffer[src as usize] {
+            self.state.access(b);
+        }
         Ok(copy)
     }
 
@@ -359,26 +366,8 @@ impl Decoder<'_> {
     ) -> Option<CopyId> {
         let c = self.state.copies[id as usize];
         let (read, write) = (self.f.read_latency(), self.write_latency);
-        let dirs: &[Direction] = if c.locked {
-            &[c.dir]
-        } else if c.dir == Direction::East {
-            &[Direction::East, Direction::West]
-        } else {
-            &[Direction::West, Direction::East]
-        };
-        let mut candidates: Vec<(u32, u32, u32, Direction)> = Vec::new();
-        for &dir in dirs {
-            for &(s, slice) in &self.mem {
-                if let Some(h) = hops(dir, c.pos, s)
-                    && (h > 0 || dir == c.dir)
-                {
-                    candidates.push((h + q.abs_diff(s), h, slice, dir));
-                }
-            }
-        }
-        candidates
-            .sort_unstable_by_key(|&(detour, h, slice, dir)| (detour, h, dir != c.dir, slice));
-        for (detour, h, slice, dir) in candidates {
+        let candidates = self.spill_sites(c.pos, q, c.dir, c.locked);
+        for &(detour, h, slice, dir) in candidates.iter() {
             // Later candidates only go farther, leaving less time between write and read.
             let Some(r) = t.checked_sub(read + (detour - h)) else {
                 break;
@@ -400,12 +389,16 @@ impl Decoder<'_> {
                     note(Blocker::Bank(bank));
                     continue;
                 }
-                if !self.state.fits(Res::Slots(bank), w, end - w) {
+                let slot = if self.state.fits(Res::Slots(bank), w, end - w) {
+                    None
+                } else if let Some(freed) = self.state.find_freed(bank, w, end) {
+                    Some(freed)
+                } else {
                     note(Blocker::Capacity(bank));
                     continue;
-                }
+                };
                 let mark = self.state.mark();
-                match self.spill_at(id, dir, pos, slice, bank, w, r, t, q, serves) {
+                match self.spill_at(id, dir, pos, (slice, bank, slot), w, r, t, q, serves) {
                     Ok(copy) => return Some(copy),
                     Err(blocker) => {
                         note(blocker);
@@ -417,14 +410,70 @@ impl Decoder<'_> {
         None
     }
 
+    /// Writes a fresh copy to a spill slot at the first bank on its way that is free
+    /// when it passes. For the results of ops with several (a transpose puts a whole
+    /// diagonal of streams to use at once): later, when their readers are placed, the
+    /// streams around them are taken and spilling would no longer be possible.
+    pub(crate) fn secure(&mut self, id: CopyId, serves: OpId) {
+        let c = self.state.copies[id as usize];
+        let write = self.write_latency;
+        for &(s, slice) in &self.mem.clone() {
+            let Some(h) = hops(c.dir, c.pos, s) else {
+                continue;
+            };
+            let w = c.cycle + h;
+            let end = w + write.max(1);
+            for b in 0..self.f.banks_per_slice {
+                let bank = slice * self.f.banks_per_slice + b;
+                if !self.state.fits(Res::Bank(bank), w, 1) {
+                    continue;
+                }
+                let freed = if self.state.fits(Res::Slots(bank), w, end - w) {
+                    None
+                } else if let Some(slot) = self.state.find_freed(bank, w, end) {
+                    Some(slot)
+                } else {
+                    continue;
+                };
+                let mark = self.state.mark();
+                if self.state.extend(id, w, s != c.pos).is_err() {
+                    self.state.rollback(mark);
+                    return;
+                }
+                self.state.book(Res::Bank(bank), w, 1);
+                match freed {
+                    None => self.state.book(Res::Slots(bank), w, end - w),
+                    Some(slot) => self.state.use_freed(bank, slot, w, end),
+                }
+                let home = self.state.push_home(Home {
+                    value: c.value,
+                    pos: s,
+                    slice,
+                    bank,
+                    start: w,
+                    ready: w + write,
+                    last: w,
+                    freed,
+                });
+                self.state.push_new(NewOp {
+                    kind: NewKind::SpillWrite { home, operand: id },
+                    at: w,
+                    pos: s,
+                    serves,
+                    result: None,
+                });
+                return;
+            }
+        }
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn spill_at(
         &mut self,
         id: CopyId,
         dir: Direction,
         pos: u32,
-        slice: u32,
-        bank: u32,
+        (slice, bank, freed): (u32, u32, Option<u32>),
         w: u32,
         r: u32,
         t: u32,
@@ -440,7 +489,10 @@ impl Decoder<'_> {
         let end = (w + write.max(1)).max(r + 1);
         self.state.book(Res::Bank(bank), w, 1);
         self.state.book(Res::Bank(bank), r, 1);
-        self.state.book(Res::Slots(bank), w, end - w);
+        match freed {
+            None => self.state.book(Res::Slots(bank), w, end - w),
+            Some(slot) => self.state.use_freed(bank, slot, w, end),
+        }
         let home = self.state.push_home(Home {
             value: c.value,
             pos,
@@ -449,6 +501,7 @@ impl Decoder<'_> {
             start: w,
             ready: w + write,
             last: r,
+            freed,
         });
         self.state.push_new(NewOp {
             kind: NewKind::SpillWrite { home, operand: id },
@@ -481,14 +534,22 @@ impl Decoder<'_> {
         let src = self.f.value(v).producer;
         let (pos, latency) = (self.source_pos(src), self.f.op(src).latency);
         let (lo, hi) = self.window(src)?;
-        let need = latency + self.write_latency.max(1) + self.f.read_latency();
+        // Out to a slice, written, read back, and back to `q`: at least the distance.
+        let need = latency + self.write_latency.max(1) + self.f.read_latency() + q.abs_diff(pos);
         let latest = t.checked_sub(need)?;
         let latest = hi.map_or(latest, |hi| hi.min(latest));
-        let mut tries = 0;
+        let res = self.source_res(src);
+        let (mut tries, mut looks) = (0, 0);
         let mut r = latest;
-        while r >= lo && tries < SOURCE_COPY_TRIES {
-            tries += 1;
+        while r >= lo && tries < SOURCE_COPY_TRIES && looks < SOURCE_COPY_LOOKS {
+            looks += 1;
             for dir in self.directions_from(pos, q) {
+                // Cheap checks first: the source's bank, and some slice on the way with
+                // its bank free when the copy passes and when it is read back.
+                if !self.state.fits(res, r, 1) || !self.any_site(pos, r + latency, dir, q, t) {
+                    continue;
+                }
+                tries += 1;
                 let mark = self.state.mark();
                 let made = self
                     .issue_source(src, r, r + latency, pos_towards(pos, dir), serves)
@@ -508,6 +569,78 @@ impl Decoder<'_> {
         None
     }
 
+    /// Whether a copy made at `pos` in `cycle` flowing `dir` passes a slice with a bank
+    /// free then and when a read back would have to issue to reach `q` in cycle `t`, and
+    /// a slot to spill into.
+    fn any_site(&mut self, pos: u32, cycle: u32, dir: Direction, q: u32, t: u32) -> bool {
+        let (read, write) = (self.f.read_latency(), self.write_latency);
+        let sites = self.spill_sites(pos, q, dir, true);
+        for &(detour, h, slice, _) in sites.iter() {
+            let (Some(r), w) = (t.checked_sub(read + (detour - h)), cycle + h) else {
+                break;
+            };
+            if r < w + write || r <= w {
+                break;
+            }
+            let end = (w + write.max(1)).max(r + 1);
+            for b in 0..self.f.banks_per_slice {
+                let bank = slice * self.f.banks_per_slice + b;
+                if self.state.fits(Res::Bank(bank), w, 1)
+                    && self.state.fits(Res::Bank(bank), r, 1)
+                    && (self.state.fits(Res::Slots(bank), w, end - w)
+                        || self.state.find_freed(bank, w, end).is_some())
+                {
+                    return true;
+                }
+            }
+        }
+        false
+    }
+
+    /// The resource a read-like source books when it issues.
+    fn source_res(&self, src: OpId) -> Res {
+        match self.f.op(src).issue {
+            Issue::Bank(b) => Res::Bank(b),
+            Issue::Plane(p) => Res::Plane(p),
+            Issue::Slot | Issue::Free => unreachable!("sources are memory reads and accumulator reads"),
+        }
+    }
+
+    /// Memory slices a copy at `pos` flowing `dir` (either way unless `locked`) passes,
+    /// as (detour to `q`, hops from `pos`, slice, direction), shortest detour first.
+    fn spill_sites(&mut self, pos: u32, q: u32, dir: Direction, locked: bool) -> Rc<[SpillSite]> {
+        let width = self.f.target.width();
+        let mode = usize::from(dir == Direction::West) + 2 * usize::from(locked);
+        let key = ((pos * width + q) as usize) * 4 + mode;
+        if self.sites.len() <= key {
+            self.sites.resize(key + 1, None);
+        }
+        if let Some(sites) = &self.sites[key] {
+            return sites.clone();
+        }
+        let dirs: &[Direction] = if locked {
+            &[dir]
+        } else if dir == Direction::East {
+            &[Direction::East, Direction::West]
+        } else {
+            &[Direction::West, Direction::East]
+        };
+        let mut sites: Vec<SpillSite> = Vec::new();
+        for &d in dirs {
+            for &(s, slice) in &self.mem {
+                if let Some(h) = hops(d, pos, s)
+                    && (h > 0 || d == dir)
+                {
+                    sites.push((h + q.abs_diff(s), h, slice, d));
+                }
+            }
+        }
+        sites.sort_unstable_by_key(|&(detour, h, slice, d)| (detour, h, d != dir, slice));
+        let sites: Rc<[SpillSite]> = sites.into();
+        self.sites[key] = Some(sites.clone());
+        sites
+    }
+
     /// Puts `v` on a stream group at `pos` in `cycle`, flowing towards `q` (any way when
     /// `q == pos`), kept there until `until`.
     pub(crate) fn put(
@@ -519,11 +652,14 @@ impl Decoder<'_> {
         q: u32,
     ) -> Result<CopyId, Blocker> {
         let width = self.f.value(v).width;
-        let dirs: Vec<Direction> = match towards(pos, q) {
-            Some(d) => vec![d],
-            None => vec![self.preferred(v, pos), opposite(self.preferred(v, pos))],
+        let (first, second) = match towards(pos, q) {
+            Some(d) => (d, None),
+            None => {
+                let d = self.preferred(v, pos);
+                (d, Some(opposite(d)))
+            }
         };
-        for dir in dirs {
+        for dir in std::iter::once(first).chain(second) {
             let mut c = Copy {
                 value: v,
                 pos,

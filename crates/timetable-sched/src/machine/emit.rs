@@ -10,7 +10,8 @@ use super::state::{CopyId, NewKind, State};
 use timetable_alloc::occupancy::Occupancy;
 use timetable_dataflow::{TimeBase, live_ranges};
 use timetable_ir::diag::Diagnostic;
-use timetable_ir::ir::{Function, Op, OpSpec};
+use rustc_hash::FxHashMap;
+use timetable_ir::ir::{Function, Namer, Op, OpSpec};
 use timetable_ir::machine::{self, Placement, Slot, keys};
 use timetable_ir::registry::{Opcode, UnitClass};
 use timetable_ir::target::{StreamId, UnitId};
@@ -32,7 +33,10 @@ pub(crate) struct Emitted {
 
 pub(crate) fn emit(f: &Facts, state: &State, nops: bool) -> Result<Emitted, Diagnostic> {
     let mut func = f.func.clone();
-    let mut namer = func.namer();
+    let mut names = Names {
+        namer: func.namer(),
+        used: FxHashMap::default(),
+    };
     // Spill buffers, one per home.
     let mut slot_buffers: Vec<(Handle<Op>, Handle<Value>)> = Vec::new();
     for h in &state.homes {
@@ -43,7 +47,7 @@ pub(crate) fn emit(f: &Facts, state: &State, nops: bool) -> Result<Emitted, Diag
             elem: v.ty.elem(),
         };
         let op = func.create_op(
-            OpSpec::new(Opcode::MemAlloc).result(namer.fresh_like(&format!("{}.slot", v.name)), ty),
+            OpSpec::new(Opcode::MemAlloc).result(names.make(f, h.value, "slot"), ty),
             span,
         );
         slot_buffers.push((op, func.op(op).results[0]));
@@ -62,7 +66,7 @@ pub(crate) fn emit(f: &Facts, state: &State, nops: bool) -> Result<Emitted, Diag
                     opcode: orig.opcode,
                     operands: orig.operands.clone(),
                     results: vec![(
-                        namer.fresh_like(&format!("{}.re", f.func.value(r).name)),
+                        names.make(f, r, "re"),
                         f.func.ty(r).clone(),
                     )],
                     attrs: orig.attrs.clone(),
@@ -80,7 +84,7 @@ pub(crate) fn emit(f: &Facts, state: &State, nops: bool) -> Result<Emitted, Diag
                         orig.attrs.get("index").cloned().unwrap_or(0u32.into()),
                     )
                     .result(
-                        namer.fresh_like(&format!("{}.re", f.func.value(v).name)),
+                        names.make(f, v, "re"),
                         f.func.ty(v).clone(),
                     )
             }
@@ -97,7 +101,7 @@ pub(crate) fn emit(f: &Facts, state: &State, nops: bool) -> Result<Emitted, Diag
                     .operands([slot_buffers[home as usize].1])
                     .attr("index", 0u32)
                     .result(
-                        namer.fresh_like(&format!("{}.sp", f.func.value(v).name)),
+                        names.make(f, v, "sp"),
                         f.func.ty(v).clone(),
                     )
             }
@@ -204,6 +208,25 @@ pub(crate) fn emit(f: &Facts, state: &State, nops: bool) -> Result<Emitted, Diag
     })
 }
 
+/// Names of added values: `%x.re`, `%x.re1`, ... per value and kind, so that naming
+/// the `k`-th copy of a value does not walk past the `k - 1` names before it.
+struct Names {
+    namer: Namer,
+    used: FxHashMap<(Handle<Value>, &'static str), u32>,
+}
+
+impl Names {
+    fn make(&mut self, f: &Facts, v: Handle<Value>, tag: &'static str) -> String {
+        let k = self.used.entry((v, tag)).or_insert(0);
+        let base = match *k {
+            0 => format!("{}.{tag}", f.func.value(v).name),
+            n => format!("{}.{tag}{n}", f.func.value(v).name),
+        };
+        *k += 1;
+        self.namer.fresh_like(&base)
+    }
+}
+
 fn stream(state: &State, c: CopyId) -> StreamId {
     let c = &state.copies[c as usize];
     StreamId {
@@ -269,7 +292,21 @@ fn place_spills(
         let _ = occupancy.occupy(bank, p.addr..p.addr + words as u32, live.start..live.end);
     }
     let (words, grid) = slot_geometry(f);
-    let mut order: Vec<usize> = (0..slot_buffers.len()).collect();
+    // Spills in freed slots have their address already.
+    for (i, &(op, _)) in slot_buffers.iter().enumerate() {
+        let home = &state.homes[i];
+        if let Some(slot) = home.freed {
+            let placement = Placement {
+                slice: home.slice,
+                bank: home.bank % t.mem.banks,
+                addr: state.freed[home.bank as usize][slot as usize].addr,
+            };
+            func.ops[op].attrs.set(keys::MEM, placement.to_attr());
+        }
+    }
+    let mut order: Vec<usize> = (0..slot_buffers.len())
+        .filter(|&i| state.homes[i].freed.is_none())
+        .collect();
     order.sort_unstable_by_key(|&i| (ranges.get(slot_buffers[i].1).map(|r| r.start), i));
     for i in order {
         let (op, value) = slot_buffers[i];

@@ -106,6 +106,10 @@ pub(crate) struct Facts<'f> {
     /// Per value handle index: the `mem.write`s of the input that store it (a value can
     /// be read back from there while no later write has replaced it).
     pub stores: Vec<Vec<OpId>>,
+    /// Per value handle index of a buffer: the memory ops of the input that access it.
+    pub accessors: Vec<Vec<OpId>>,
+    /// Per op: the buffer a memory op accesses.
+    pub buffer: Vec<Option<Handle<Value>>>,
     /// Every dependence of the DAG (data included) between scheduled ops, for priorities:
     /// (from, to, latency).
     pub edges: Vec<(OpId, OpId, u32)>,
@@ -234,9 +238,21 @@ impl<'f> Facts<'f> {
         }
         mark_demand(&mut ops, &values);
         let mut stores = vec![Vec::new(); func.values.len()];
+        let mut accessors = vec![Vec::new(); func.values.len()];
+        let mut buffer = vec![None; ops.len()];
         for (id, o) in ops.iter().enumerate() {
             if o.opcode == Opcode::MemWrite {
                 stores[o.operands[0].0.index()].push(id as OpId);
+            }
+            if o.class == UnitClass::Mem {
+                let b = *func
+                    .op(o.handle)
+                    .operands
+                    .iter()
+                    .find(|&&v| func.ty(v).is_mem())
+                    .expect("memory ops take a buffer");
+                accessors[b.index()].push(id as OpId);
+                buffer[id] = Some(b);
             }
         }
         let mut before = vec![Vec::new(); ops.len()];
@@ -267,6 +283,8 @@ impl<'f> Facts<'f> {
             ops,
             values,
             stores,
+            accessors,
+            buffer,
             before,
             after,
             edges,

@@ -21,7 +21,9 @@ mod state;
 mod streams;
 
 pub use crate::codes;
-pub use report::{FunctionReport, Report};
+pub use report::{FunctionReport, Phases, Report};
+
+use std::time::Instant;
 
 use timetable_dataflow::{TimeBase, lower_bounds};
 use timetable_ir::diag::{Diagnostic, Diagnostics};
@@ -37,15 +39,18 @@ pub enum MachineEffort {
     Baseline,
     /// At most this many decoded schedules per function.
     Schedules(u64),
-    /// At most this many op placements (schedules times ops) per function: small
-    /// functions get a search, large ones the baseline.
+    /// At most this many op placements (schedules times ops) per function, and at most
+    /// [`MachineEffort::MAX_SCHEDULES`] schedules: small functions get a search, large
+    /// ones the first priority rules only.
     Placements(u64),
 }
 
 impl MachineEffort {
-    /// The default: 4 million placements (a few hundred schedules of a 10,000-op
-    /// function, only the first rule at a million ops).
-    pub const DEFAULT: MachineEffort = MachineEffort::Placements(4_000_000);
+    /// The default: 250,000 placements, about 2,000 schedules of a 100-op function, 250
+    /// of a 1,000-op one, the five baseline lists at 50,000 ops and one at 100,000.
+    pub const DEFAULT: MachineEffort = MachineEffort::Placements(250_000);
+    /// The most schedules a placement budget buys.
+    pub const MAX_SCHEDULES: u64 = 2_000;
 }
 
 impl std::str::FromStr for MachineEffort {
@@ -156,11 +161,19 @@ pub fn schedule_function(
     options: &MachineOptions,
 ) -> Result<FunctionReport, Diagnostic> {
     strip_slots(func);
+    let clock = Instant::now();
     let bounds = lower_bounds(func, target, TimeBase::ProgramOrder)?;
     let facts = facts::Facts::new(func, target)?;
+    let analysis = clock.elapsed();
     let found = search::search(&facts, options, bounds.makespan)?;
+    let search = clock.elapsed() - analysis;
     let emitted = emit::emit(&facts, &found.state, options.nops)?;
-    let report = FunctionReport::new(&facts, &found, &emitted, bounds);
+    let phases = Phases {
+        analysis,
+        search,
+        emit: clock.elapsed() - analysis - search,
+    };
+    let report = FunctionReport::new(&facts, &found, &emitted, bounds, phases);
     *func = emitted.func;
     Ok(report)
 }

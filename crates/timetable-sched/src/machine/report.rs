@@ -74,6 +74,20 @@ pub struct FunctionReport {
     pub bubbles: Vec<Bubble>,
     /// Every issue, by cycle then unit.
     pub issued: Vec<Issued>,
+    /// Wall time of each phase (for benchmarks; never printed, so output stays
+    /// deterministic).
+    pub phases: Phases,
+}
+
+/// Wall time spent in each phase of scheduling one function.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Phases {
+    /// Lower bounds and the dependence facts (the dataflow crate's analyses).
+    pub analysis: std::time::Duration,
+    /// Priority lists, decoding and search.
+    pub search: std::time::Duration,
+    /// Writing the IR and placing spill slots.
+    pub emit: std::time::Duration,
 }
 
 /// The report of a module.
@@ -84,7 +98,13 @@ pub struct Report {
 }
 
 impl FunctionReport {
-    pub(crate) fn new(f: &Facts, found: &Found, emitted: &Emitted, bounds: LowerBounds) -> Self {
+    pub(crate) fn new(
+        f: &Facts,
+        found: &Found,
+        emitted: &Emitted,
+        bounds: LowerBounds,
+        phases: Phases,
+    ) -> Self {
         let state = &found.state;
         let mut issued = Vec::new();
         for (id, o) in f.ops.iter().enumerate() {
@@ -165,6 +185,7 @@ impl FunctionReport {
             units,
             bubbles,
             issued,
+            phases,
         }
     }
 

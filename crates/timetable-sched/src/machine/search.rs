@@ -11,6 +11,10 @@ use crate::genetic::{ListSearch, SearchBudget};
 use crate::{ActivityId, PriorityRule, Problem, ProblemBuilder, heads, priority_list, tails};
 use timetable_ir::diag::Diagnostic;
 
+/// Failed attempts per op after which a search decode gives up (the baseline's never
+/// do).
+const SEARCH_ATTEMPTS_PER_OP: u64 = 8;
+
 /// The schedule found and how.
 pub(crate) struct Found {
     pub state: State,
@@ -48,7 +52,7 @@ pub(crate) fn search(f: &Facts, options: &MachineOptions, lower: u64) -> Result<
     let budget = match options.effort {
         MachineEffort::Baseline => 0,
         MachineEffort::Schedules(s) => s,
-        MachineEffort::Placements(p) => p / n,
+        MachineEffort::Placements(p) => (p / n).min(MachineEffort::MAX_SCHEDULES),
     };
     let (h, t) = (heads(&problem), tails(&problem));
     let mut lists: Vec<(&'static str, Vec<OpId>)> = vec![];
@@ -105,6 +109,8 @@ pub(crate) fn search(f: &Facts, options: &MachineOptions, lower: u64) -> Result<
     if schedules < budget && u64::from(makespan) > lower {
         let keys = keys_for_search.unwrap_or_else(|| vec![0; f.ops.len()]);
         let mut search = ListSearch::new(&problem, options.seed);
+        // Lists of the search that paint themselves into a corner are dropped early.
+        decoder.attempt_limit = Some(SEARCH_ATTEMPTS_PER_OP * n + 10_000);
         let mut decode = |order: &[ActivityId]| -> Option<(u32, Vec<u32>)> {
             let m = decoder.decode(&ids(order)).ok()?;
             Some((m, decoder.starts()))
@@ -124,6 +130,7 @@ pub(crate) fn search(f: &Facts, options: &MachineOptions, lower: u64) -> Result<
             list = ids(&outcome.list);
         }
     }
+    decoder.attempt_limit = None;
     let final_makespan = decoder.decode(&list)?;
     debug_assert_eq!(final_makespan, makespan, "decoding is deterministic");
     Ok(Found {

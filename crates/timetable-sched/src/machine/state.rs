@@ -4,6 +4,7 @@
 //! be rolled back exactly.
 
 use super::facts::{Facts, OpId};
+use super::spill_pool::{Freed, Pool};
 use super::streams::{Lane, Occ, Streams};
 use crate::ResourceProfile;
 use timetable_ir::registry::UnitClass;
@@ -85,6 +86,9 @@ pub(crate) struct Home {
     pub start: u32,
     pub ready: u32,
     pub last: u32,
+    /// The freed slot it lives in (an index into `State::freed[bank]`), or `None` for a
+    /// pool slot.
+    pub freed: Option<u32>,
 }
 
 impl Home {
@@ -257,6 +261,10 @@ enum Undo {
     Latest(OpId, u32),
     ReadBack(OpId, u32),
     Flip,
+    Access(Handle<Value>),
+    Finished,
+    FreedUse(u32, u32),
+    FreedSet(u32, u32, usize, (u32, u32)),
 }
 
 /// The schedule under construction.
@@ -282,13 +290,21 @@ pub(crate) struct State {
     /// cycle in which the whole demand tree fits (say, more VXM ops in one cycle than it
     /// has ALUs).
     pub demoted: Vec<bool>,
+    /// Per buffer (value index): accesses of the input not placed yet.
+    pub remaining: Vec<u32>,
+    /// Buffers whose last access was placed in the current step.
+    pub finished: Vec<Handle<Value>>,
+    /// Per buffer: the cycle it died (all accesses placed and over; not an output).
+    pub dead: Vec<Option<u32>>,
+    /// Per bank: slots of dead buffers.
+    pub freed: Vec<Vec<Freed>>,
     undo: Vec<Undo>,
 }
 
 impl State {
-    pub(crate) fn new(f: &Facts, slots_per_bank: &[u32]) -> Self {
+    pub(crate) fn new(f: &Facts, pool: &Pool) -> Self {
         State {
-            res: Resources::new(f, slots_per_bank),
+            res: Resources::new(f, &pool.free),
             streams: Streams::new(f.target.streams),
             copies: Vec::new(),
             copies_of: vec![Vec::new(); f.func.values.len()],
@@ -300,12 +316,22 @@ impl State {
             read_back: vec![0; f.ops.len()],
             flips: 0,
             demoted: vec![false; f.ops.len()],
+            remaining: f.accessors.iter().map(|a| a.len() as u32).collect(),
+            finished: Vec::new(),
+            dead: vec![None; f.func.values.len()],
+            freed: vec![Vec::new(); pool.free.len()],
             undo: Vec::new(),
         }
     }
 
-    pub(crate) fn clear(&mut self) {
+    pub(crate) fn clear(&mut self, f: &Facts) {
         self.res.clear();
+        for (r, a) in self.remaining.iter_mut().zip(&f.accessors) {
+            *r = a.len() as u32;
+        }
+        self.finished.clear();
+        self.dead.fill(None);
+        self.freed.iter_mut().for_each(Vec::clear);
         self.streams.clear();
         self.copies.clear();
         self.copies_of.iter_mut().for_each(Vec::clear);
@@ -352,6 +378,16 @@ impl State {
                 Undo::Latest(op, old) => self.latest[op as usize] = old,
                 Undo::ReadBack(op, old) => self.read_back[op as usize] = old,
                 Undo::Flip => self.flips -= 1,
+                Undo::Access(b) => self.remaining[b.index()] += 1,
+                Undo::Finished => {
+                    self.finished.pop();
+                }
+                Undo::FreedUse(bank, slot) => {
+                    self.freed[bank as usize][slot as usize].uses.pop();
+                }
+                Undo::FreedSet(bank, slot, k, old) => {
+                    self.freed[bank as usize][slot as usize].uses[k] = old;
+                }
             }
         }
     }
@@ -487,6 +523,64 @@ impl State {
             self.latest[op as usize] = at;
             self.undo.push(Undo::Latest(op, old));
         }
+    }
+
+    /// Counts a placed access of the input to `buffer`.
+    pub(crate) fn access(&mut self, buffer: Handle<Value>) {
+        self.remaining[buffer.index()] -= 1;
+        self.undo.push(Undo::Access(buffer));
+        if self.remaining[buffer.index()] == 0 {
+            self.finished.push(buffer);
+            self.undo.push(Undo::Finished);
+        }
+    }
+
+    /// A freed slot of `bank` free during `[start, end)`.
+    pub(crate) fn find_freed(&self, bank: u32, start: u32, end: u32) -> Option<u32> {
+        self.freed[bank as usize]
+            .iter()
+            .position(|s| s.free_during(start, end))
+            .map(|i| i as u32)
+    }
+
+    /// Occupies freed slot `slot` of `bank` during `[start, end)`.
+    pub(crate) fn use_freed(&mut self, bank: u32, slot: u32, start: u32, end: u32) {
+        self.freed[bank as usize][slot as usize].uses.push((start, end));
+        self.undo.push(Undo::FreedUse(bank, slot));
+    }
+
+    /// Extends a home's occupancy of its slot to `[.., end)`; false if it is taken.
+    pub(crate) fn extend_home(&mut self, id: HomeId, write_latency: u32, end: u32) -> bool {
+        let h = self.homes[id as usize];
+        let old_end = h.end(write_latency);
+        if end <= old_end {
+            return true;
+        }
+        match h.freed {
+            None => {
+                if !self.fits(Res::Slots(h.bank), old_end, end - old_end) {
+                    return false;
+                }
+                self.book(Res::Slots(h.bank), old_end, end - old_end);
+            }
+            Some(slot) => {
+                let uses = &self.freed[h.bank as usize][slot as usize].uses;
+                let k = uses
+                    .iter()
+                    .position(|&u| u == (h.start, old_end))
+                    .expect("a home occupies its freed slot");
+                let clash = uses
+                    .iter()
+                    .enumerate()
+                    .any(|(j, &(s, e))| j != k && s < end && old_end < e);
+                if clash {
+                    return false;
+                }
+                self.freed[h.bank as usize][slot as usize].uses[k] = (h.start, end);
+                self.undo.push(Undo::FreedSet(h.bank, slot, k, (h.start, old_end)));
+            }
+        }
+        true
     }
 
     /// Records a read-back of what `write` stored, in cycle `at`.
