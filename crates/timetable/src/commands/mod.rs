@@ -42,7 +42,7 @@ pub fn dispatch(cli: &Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Co
         Command::Opt(args) => opt::run(args, &targets, stdout, stderr),
         Command::Target(cmd) => target::run(cmd, &targets, stdout),
         Command::Gen(args) => generate::run(args, &targets, stdout),
-        Command::Plan(args) => plan::run(args, stdout),
+        Command::Plan(args) => plan::run(args, &targets, stdout),
         Command::Lower(args) => lower::run(args, &targets, stdout, stderr),
         Command::Analyze(args) => {
             analyze::run(args, &targets, cli.global.error_format(), stdout, stderr)
