@@ -1,0 +1,52 @@
+//! Runs the MiniMalloc suite and a generated 200k-op program, printing per
+//! instance: buffers, time, height reached, capacity, checker verdict.
+//! `cargo bench -p timetable-alloc --bench suite`
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use std::time::Instant;
+
+use timetable_alloc::{Limits, Problem, checker, pack};
+
+fn main() {
+    println!(
+        "{:<16} {:>8} {:>10} {:>10} {:>10} {:>9} {:>10} {:>10}  check",
+        "instance", "buffers", "time (s)", "height", "capacity", "status", "greedy", "nodes"
+    );
+    for path in common::suite() {
+        let (_, problem) = common::load(&path);
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        run(&name, &problem);
+    }
+    for (name, capacity) in [("program-200k", 8192), ("program-200k-tight", 0)] {
+        let mut problem = common::program_like(200_000, 8192, 1);
+        if capacity == 0 {
+            // Just above the pressure lower bound: greedy alone may not do.
+            let bound = pack(&problem, &Limits::GREEDY).lower_bound;
+            problem = problem.with_capacity(bound + bound / 50);
+        }
+        run(name, &problem);
+    }
+}
+
+fn run(name: &str, problem: &Problem) {
+    let start = Instant::now();
+    let outcome = pack(problem, &Limits::default());
+    let seconds = start.elapsed().as_secs_f64();
+    let verdict = match checker::check(problem, outcome.packing.offsets()) {
+        Ok(()) => "ok".to_string(),
+        Err(errors) => format!("FAILED: {}", errors[0]),
+    };
+    println!(
+        "{:<16} {:>8} {:>10.3} {:>10} {:>10} {:>9} {:>10} {:>10}  {verdict}",
+        name,
+        problem.len(),
+        seconds,
+        outcome.packing.height(),
+        problem.capacity(),
+        format!("{:?}", outcome.status),
+        outcome.stats.greedy_height,
+        outcome.stats.nodes,
+    );
+}
