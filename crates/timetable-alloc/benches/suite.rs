@@ -1,10 +1,12 @@
 //! Runs the MiniMalloc suite and a generated 200k-op program, printing per
 //! instance: buffers, time, height reached, capacity, checker verdict.
-//! `cargo bench -p timetable-alloc --bench suite`
+//! `cargo bench -p timetable-alloc --bench suite [-- FILE.CAPACITY.csv ...]`
+//! (with files given, only those are run).
 
 #[path = "../tests/common/mod.rs"]
 mod common;
 
+use std::path::PathBuf;
 use std::time::Instant;
 
 use timetable_alloc::{Limits, Problem, checker, pack};
@@ -14,10 +16,19 @@ fn main() {
         "{:<16} {:>8} {:>10} {:>10} {:>10} {:>9} {:>10} {:>10}  check",
         "instance", "buffers", "time (s)", "height", "capacity", "status", "greedy", "nodes"
     );
-    for path in common::suite() {
+    let files: Vec<PathBuf> = std::env::args()
+        .skip(1)
+        .filter(|arg| arg.ends_with(".csv"))
+        .map(PathBuf::from)
+        .collect();
+    let only_files = !files.is_empty();
+    for path in if only_files { files } else { common::suite() } {
         let (_, problem) = common::load(&path);
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         run(&name, &problem);
+    }
+    if only_files {
+        return;
     }
     for (name, capacity) in [("program-200k", 8192), ("program-200k-tight", 0)] {
         let mut problem = common::program_like(200_000, 8192, 1);

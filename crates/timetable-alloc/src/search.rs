@@ -20,6 +20,11 @@
 //!   without backtracking across them.
 //! * **Symmetry.** Of identical buffers, only the first unplaced is a
 //!   candidate.
+//! * **Settled buffers.** An unplaced buffer with no unplaced neighbour
+//!   (MiniMalloc's "hatless" buffer) will end at its current minimum offset
+//!   whatever happens, so in canonical order it comes before every candidate
+//!   ordered after it: those are not tried, and if it is already below the
+//!   canonical bound the node is dead.
 //!
 //! The search is iterative (explicit stack and undo trail): its depth is the
 //! number of buffers.
@@ -151,6 +156,8 @@ struct Searcher {
     floor: Vec<u64>,
     /// Unplaced buffers crossing from section `s` to `s + 1`.
     cut: Vec<u32>,
+    /// Unplaced neighbours of each buffer.
+    open_neighbours: Vec<u32>,
 
     trail: Vec<Undo>,
     stack: Vec<Frame>,
@@ -263,6 +270,7 @@ impl Searcher {
             remaining: vec![0; sections],
             floor: vec![0; sections],
             cut: vec![0; sections],
+            open_neighbours: vec![0; n],
             trail: Vec::new(),
             stack: Vec::new(),
             candidates: Vec::new(),
@@ -283,6 +291,9 @@ impl Searcher {
         self.remaining.fill(0);
         self.floor.fill(0);
         self.cut.fill(0);
+        for i in 0..self.ids.len() {
+            self.open_neighbours[i] = self.overlaps.of(i).len() as u32;
+        }
         for (i, range) in self.span.iter().enumerate() {
             for s in range.clone() {
                 self.remaining[s as usize] += self.size[i];
@@ -391,31 +402,44 @@ impl Searcher {
         node.expanded = true;
         let range = self.parts[node.part as usize].buffers.clone();
         let mut lowest_top = u64::MAX;
+        let mut first_settled = (u64::MAX, u32::MAX);
         let mut any = false;
         for &i in &self.part_buffers[range.start as usize..range.end as usize] {
-            let i = i as usize;
-            if self.offset[i] == UNPLACED {
+            let iu = i as usize;
+            if self.offset[iu] == UNPLACED {
                 any = true;
-                lowest_top = lowest_top.min(self.min_offset[i] + self.size[i]);
+                lowest_top = lowest_top.min(self.min_offset[iu] + self.size[iu]);
+                if self.open_neighbours[iu] == 0 {
+                    first_settled = first_settled.min((self.min_offset[iu], i));
+                }
             }
         }
         if !any {
             return false;
         }
         let start = self.candidates.len();
+        node.candidates = start as u32..start as u32;
+        node.next = start as u32;
+        if node.after.is_some_and(|after| first_settled < after) {
+            return true;
+        }
         for k in range {
             let i = self.part_buffers[k as usize];
-            let (iu, offset) = (i as usize, self.min_offset[i as usize]);
-            let canonical = node.after.is_none_or(|after| (offset, i) > after);
-            let twin_placed = self.twin[iu].is_none_or(|t| self.offset[t as usize] != UNPLACED);
-            if self.offset[iu] == UNPLACED && canonical && offset < lowest_top && twin_placed {
+            let key = (self.min_offset[i as usize], i);
+            let canonical = node.after.is_none_or(|after| key > after);
+            let twin_placed = self.twin[i as usize].is_none_or(|t| self.offset[t as usize] != UNPLACED);
+            if self.offset[i as usize] == UNPLACED
+                && canonical
+                && key.0 < lowest_top
+                && key <= first_settled
+                && twin_placed
+            {
                 self.candidates.push(i);
             }
         }
         let (min_offset, list) = (&self.min_offset, &mut self.candidates[start..]);
         list.sort_unstable_by_key(|&i| (min_offset[i as usize], i));
-        node.candidates = start as u32..self.candidates.len() as u32;
-        node.next = start as u32;
+        node.candidates.end = self.candidates.len() as u32;
         true
     }
 
@@ -446,6 +470,7 @@ impl Searcher {
         }
         for k in 0..self.overlaps.of(ci).len() {
             let j = self.overlaps.of(ci)[k] as usize;
+            self.open_neighbours[j] -= 1;
             let old = self.min_offset[j];
             let new = self.align[j].up(height);
             if self.offset[j] == UNPLACED && new > old {
@@ -600,10 +625,106 @@ impl Searcher {
                     for s in span.start..span.end - 1 {
                         self.cut[s as usize] += 1;
                     }
+                    for &j in self.overlaps.of(ci) {
+                        self.open_neighbours[j as usize] += 1;
+                    }
                 }
                 Undo::MinOffset(j, old) => self.min_offset[j as usize] = old,
                 Undo::Floor(s, old) => self.floor[s as usize] = old,
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::problem::Buffer;
+    use rand::rngs::StdRng;
+    use rand::{RngExt, SeedableRng};
+
+    /// Whether any offsets in `0..=capacity - size` avoid all conflicts.
+    fn brute_force(problem: &Problem) -> bool {
+        fn place(problem: &Problem, offsets: &mut Vec<u64>) -> bool {
+            let buffers = problem.buffers();
+            let i = offsets.len();
+            if i == buffers.len() {
+                return true;
+            }
+            let b = buffers[i];
+            if b.size > problem.capacity() {
+                return false;
+            }
+            for offset in (0..=problem.capacity() - b.size).filter(|o| o % b.align.get() == 0) {
+                let clash = (0..i).any(|j| {
+                    let o = &buffers[j];
+                    o.lifetime.overlaps(b.lifetime)
+                        && offsets[j] < offset + b.size
+                        && offset < offsets[j] + o.size
+                });
+                if !clash {
+                    offsets.push(offset);
+                    if place(problem, offsets) {
+                        return true;
+                    }
+                    offsets.pop();
+                }
+            }
+            false
+        }
+        place(problem, &mut Vec::new())
+    }
+
+    fn random_problem(rng: &mut StdRng) -> Problem {
+        let n = rng.random_range(1..=7);
+        let capacity = rng.random_range(3..=9);
+        let buffers = (0..n).map(|_| {
+            let lower = rng.random_range(0..6);
+            let upper = rng.random_range(lower + 1..=7);
+            let align = if rng.random_bool(0.2) { 2 } else { 1 };
+            Buffer::new(lower, upper, rng.random_range(1..=4))
+                .unwrap()
+                .with_align(Align::new(align).unwrap())
+        });
+        Problem::with_buffers(capacity, buffers).unwrap()
+    }
+
+    #[test]
+    fn search_agrees_with_brute_force() {
+        let mut rng = StdRng::seed_from_u64(7);
+        let (mut feasible, mut infeasible) = (0, 0);
+        for _ in 0..3000 {
+            let problem = random_problem(&mut rng);
+            let sweep = Sweep::new(&problem);
+            let peaks = RangeMax::new(&sweep.pressure);
+            let mut offsets = vec![0; problem.len()];
+            let mut found = true;
+            for part in &sweep.parts {
+                let mut budget = Budget {
+                    nodes: u64::MAX,
+                    deadline: None,
+                };
+                let verdict = solve(
+                    &problem,
+                    &sweep,
+                    &peaks,
+                    part,
+                    problem.capacity(),
+                    u64::MAX,
+                    &mut budget,
+                    &mut offsets,
+                );
+                assert_ne!(verdict, Verdict::Stopped);
+                found &= verdict == Verdict::Found;
+            }
+            assert_eq!(found, brute_force(&problem), "{problem:?}");
+            if found {
+                feasible += 1;
+                crate::checker::check(&problem, &offsets).unwrap();
+            } else {
+                infeasible += 1;
+            }
+        }
+        assert!(feasible > 300 && infeasible > 300, "{feasible} / {infeasible}");
     }
 }
