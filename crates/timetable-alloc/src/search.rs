@@ -29,10 +29,11 @@
 //! The search is iterative (explicit stack and undo trail): its depth is the
 //! number of buffers.
 
+use std::collections::HashMap;
 use std::ops::Range;
 use std::time::Instant;
 
-use crate::order::{self, ORDERS, RangeMax};
+use crate::order::{self, Key, ORDERS, RangeMax};
 use crate::overlap::Overlaps;
 use crate::problem::{Align, BufferId, Problem};
 use crate::sweep::{Part, Sweep};
@@ -74,22 +75,81 @@ pub(crate) fn solve(
         .iter()
         .map(|keys| {
             let ids = order::sorted(problem, sweep, peaks, &part.buffers, keys);
-            Searcher::new(problem, sweep, part, ids, capacity)
+            Searcher::new(problem, sweep, part, ids, keys, capacity)
         })
         .collect();
     let Some(mut searchers) = searchers else {
         return Verdict::Stopped;
     };
+    if std::env::var_os("ALLOC_CORE").is_some() {
+        let peak = peaks.max(&part.sections);
+        let core: Vec<BufferId> = part
+            .buffers
+            .iter()
+            .copied()
+            .filter(|&id| sweep.span[id].clone().any(|s| sweep.pressure[s as usize] == peak))
+            .collect();
+        eprintln!("core {} of {}", core.len(), part.buffers.len());
+        let core_part = Part { sections: part.sections.clone(), buffers: core.clone() };
+        let ids = order::sorted(problem, sweep, peaks, &core, ORDERS[0]);
+        let mut core_searcher = Searcher::new(problem, sweep, &core_part, ids, ORDERS[0], capacity).unwrap();
+        let run = core_searcher.run(u64::MAX, budget);
+        let Run::Found(found) = run else { return Verdict::Stopped; };
+        eprintln!("core solved");
+        let pins: Vec<(BufferId, u64)> = core_searcher.ids.iter().copied().zip(found).collect();
+        if std::env::var_os("ALLOC_DUMP").is_some() {
+            for &(id, o) in &pins { eprintln!("PIN {id} {o}"); }
+        }
+        for searcher in &mut searchers {
+            searcher.pin(&pins);
+            let run = searcher.run(std::env::var("ALLOC_EXT").ok().and_then(|v| v.parse().ok()).unwrap_or(2_000_000), budget);
+            eprintln!("extension: {:?} maxdepth {}", run_kind(&run), searcher.max_depth);
+            if let Run::Found(found) = run {
+                for (&id, offset) in searcher.ids.iter().zip(found) {
+                    offsets[id] = offset;
+                }
+                return Verdict::Found;
+            }
+        }
+        return Verdict::Stopped;
+    }
     let mut left = limit.min(budget.nodes);
     let mut round_limit = 2 * part.buffers.len() as u64;
+    let mut round = 0u64;
+    let window: u64 = std::env::var("ALLOC_WINDOW").ok().and_then(|v| v.parse().ok()).unwrap_or(0);
     loop {
-        for searcher in &mut searchers {
-            let allowed = round_limit.min(left);
+        if round > 0 && window > 0 {
+            for (h, keys) in ORDERS.iter().enumerate() {
+                let ids = order::sorted(problem, sweep, peaks, &part.buffers, keys);
+                let mut rng = round * 31 + h as u64;
+                let mut noisy: Vec<(u64, BufferId)> = ids
+                    .iter()
+                    .enumerate()
+                    .map(|(k, &id)| (k as u64 + splitmix(&mut rng) % window, id))
+                    .collect();
+                noisy.sort_unstable();
+                let ids = noisy.into_iter().map(|(_, id)| id).collect();
+                searchers[h] = Searcher::new(problem, sweep, part, ids, keys, capacity).unwrap();
+            }
+        }
+        round += 1;
+        let only: Option<usize> = std::env::var("ALLOC_ONLY").ok().and_then(|v| v.parse().ok());
+        for (h, searcher) in searchers.iter_mut().enumerate() {
+            if only.is_some_and(|o| o != h) { continue; }
+            let allowed = if only.is_some() { left } else { round_limit.min(left) };
             if allowed == 0 || budget.out_of_time() {
                 return Verdict::Stopped;
             }
             let before = budget.nodes;
             let run = searcher.run(allowed, budget);
+            if std::env::var_os("ALLOC_DEBUG").is_some() {
+                eprintln!("run allowed {allowed} -> {:?} maxdepth {} n {}", matches!(run, Run::Found(_)), searcher.max_depth, searcher.ids.len());
+                let total: u64 = searcher.fails.iter().sum();
+                let hist: Vec<String> = searcher.fails.iter().enumerate().filter(|&(_, &f)| f * 50 > total).map(|(s, f)| format!("{s}:{}", f * 100 / total.max(1))).collect();
+                eprintln!("  fails {} splits {}", hist.join(" "), searcher.splits);
+                searcher.splits = 0;
+                searcher.fails.clear();
+            }
             left -= (before - budget.nodes).min(left);
             match run {
                 Run::Found(found) => {
@@ -152,12 +212,20 @@ struct Searcher {
     min_offset: Vec<u64>,
     /// Unplaced size per section.
     remaining: Vec<u64>,
-    /// Lowest minimum offset among the unplaced members of each section.
+    /// Lowest minimum offset among the unplaced buffers of each section.
     floor: Vec<u64>,
     /// Unplaced buffers crossing from section `s` to `s + 1`.
     cut: Vec<u32>,
     /// Unplaced neighbours of each buffer.
     open_neighbours: Vec<u32>,
+    /// Tie-break among equal offsets: the static order, re-ranked within
+    /// each sub-problem by its remaining pressure when it is split off.
+    rank: Vec<u32>,
+    keys: &'static [Key],
+    /// Static key values (size, width, area) per buffer.
+    statics: Vec<[u128; 3]>,
+    /// Offsets some buffers must take (`UNPLACED` for free ones).
+    pin: Vec<u64>,
 
     trail: Vec<Undo>,
     stack: Vec<Frame>,
@@ -168,6 +236,9 @@ struct Searcher {
     dirty: Vec<u32>,
     is_dirty: Vec<bool>,
     new_cuts: Vec<u32>,
+    max_depth: usize,
+    fails: Vec<u64>,
+    splits: u64,
 }
 
 #[derive(Clone, Debug)]
@@ -175,6 +246,7 @@ enum Undo {
     Place(u32),
     MinOffset(u32, u64),
     Floor(u32, u64),
+    Rank(u32, u32),
 }
 
 #[derive(Clone, Debug)]
@@ -222,6 +294,7 @@ impl Searcher {
         sweep: &Sweep,
         part: &Part,
         ids: Vec<BufferId>,
+        keys: &'static [Key],
         capacity: u64,
     ) -> Option<Searcher> {
         let buffers = problem.buffers();
@@ -255,6 +328,14 @@ impl Searcher {
             .map(|i| (i > 0 && buffers[ids[i - 1]] == buffers[ids[i]]).then(|| i as u32 - 1))
             .collect();
 
+        let statics = ids
+            .iter()
+            .map(|&id| {
+                let b = &buffers[id];
+                let width = u128::from(b.lifetime.len());
+                [u128::from(b.size), width, u128::from(b.size) * width]
+            })
+            .collect();
         let mut searcher = Searcher {
             capacity,
             size: ids.iter().map(|&id| buffers[id].size).collect(),
@@ -271,6 +352,10 @@ impl Searcher {
             floor: vec![0; sections],
             cut: vec![0; sections],
             open_neighbours: vec![0; n],
+            rank: (0..n as u32).collect(),
+            keys,
+            statics,
+            pin: vec![UNPLACED; n],
             trail: Vec::new(),
             stack: Vec::new(),
             candidates: Vec::new(),
@@ -279,17 +364,36 @@ impl Searcher {
             dirty: Vec::new(),
             is_dirty: vec![false; sections],
             new_cuts: Vec::new(),
+            max_depth: 0,
+            fails: Vec::new(),
+            splits: 0,
         };
         searcher.reset();
         Some(searcher)
     }
 
+    /// Pins buffers (by id) to offsets: only packings that agree are
+    /// searched. Identical buffers are no longer interchangeable then.
+    fn pin(&mut self, pins: &[(BufferId, u64)]) {
+        let local: HashMap<BufferId, usize> =
+            self.ids.iter().enumerate().map(|(i, &id)| (id, i)).collect();
+        self.pin.fill(UNPLACED);
+        for &(id, offset) in pins {
+            self.pin[local[&id]] = offset;
+        }
+        for i in 0..self.ids.len() {
+            if self.pin[i] != UNPLACED || self.twin[i].is_some_and(|t| self.pin[t as usize] != UNPLACED) {
+                self.twin[i] = None;
+            }
+        }
+    }
+
     /// Back to the root: nothing placed.
     fn reset(&mut self) {
+        self.max_depth = 0;
         self.offset.fill(UNPLACED);
         self.min_offset.fill(0);
         self.remaining.fill(0);
-        self.floor.fill(0);
         self.cut.fill(0);
         for i in 0..self.ids.len() {
             self.open_neighbours[i] = self.overlaps.of(i).len() as u32;
@@ -301,6 +405,18 @@ impl Searcher {
             for s in range.start..range.end - 1 {
                 self.cut[s as usize] += 1;
             }
+        }
+        for (i, rank) in self.rank.iter_mut().enumerate() {
+            *rank = i as u32;
+        }
+        for s in 0..self.floor.len() {
+            let members =
+                &self.members[self.member_start[s] as usize..self.member_start[s + 1] as usize];
+            self.floor[s] = members
+                .iter()
+                .map(|&i| self.release(i as usize))
+                .min()
+                .unwrap_or(UNPLACED);
         }
         self.trail.clear();
         self.stack.clear();
@@ -362,7 +478,11 @@ impl Searcher {
                     self.stack.push(Frame::Split(split));
                     self.push_root(first);
                 }
-                Some(frame) => self.stack.push(frame),
+                Some(frame) => {
+                    self.stack.push(frame);
+                    let placed = self.offset.iter().filter(|&&o| o != UNPLACED).count();
+                    self.max_depth = self.max_depth.max(placed);
+                }
                 None => {
                     self.stack.pop();
                     if root && !self.fail_part(part) {
@@ -373,6 +493,43 @@ impl Searcher {
         };
         budget.nodes -= nodes.min(budget.nodes);
         outcome
+    }
+
+    /// Re-sorts a new sub-problem's buffers by the searcher's keys, with
+    /// `Total` taken from the pressure still unplaced (as MiniMalloc does):
+    /// buffers in the now tightest sections go first among equal offsets.
+    fn rerank(&mut self, members: Range<usize>) {
+        let mut keyed: Vec<([u128; 3], u32)> = self.part_buffers[members.clone()]
+            .iter()
+            .map(|&i| {
+                let iu = i as usize;
+                let mut k = [0u128; 3];
+                for (slot, key) in k.iter_mut().zip(self.keys) {
+                    *slot = match key {
+                        Key::Size => self.statics[iu][0],
+                        Key::Width => self.statics[iu][1],
+                        Key::Area => self.statics[iu][2],
+                        Key::Total => u128::from(
+                            self.span[iu]
+                                .clone()
+                                .map(|s| self.remaining[s as usize])
+                                .max()
+                                .unwrap_or(0),
+                        ),
+                    };
+                }
+                (k, i)
+            })
+            .collect();
+        keyed.sort_unstable_by_key(|&(k, i)| (std::cmp::Reverse(k), self.ids[i as usize]));
+        let mut ranks: Vec<u32> = keyed.iter().map(|&(_, i)| self.rank[i as usize]).collect();
+        ranks.sort_unstable();
+        for ((_, i), rank) in keyed.into_iter().zip(ranks) {
+            if self.rank[i as usize] != rank {
+                self.trail.push(Undo::Rank(i, self.rank[i as usize]));
+                self.rank[i as usize] = rank;
+            }
+        }
     }
 
     fn push_root(&mut self, part: u32) {
@@ -401,16 +558,25 @@ impl Searcher {
     fn expand(&mut self, node: &mut Node) -> bool {
         node.expanded = true;
         let range = self.parts[node.part as usize].buffers.clone();
+        // Unplaced buffers whose final offset is already known (pinned or
+        // settled) must come in canonical order like the others: the first
+        // of them bounds the candidates. The others could still move down,
+        // which gives the dominance bound `lowest_top`.
         let mut lowest_top = u64::MAX;
-        let mut first_settled = (u64::MAX, u32::MAX);
+        let mut first_fixed = (u64::MAX, u32::MAX);
         let mut any = false;
         for &i in &self.part_buffers[range.start as usize..range.end as usize] {
             let iu = i as usize;
-            if self.offset[iu] == UNPLACED {
-                any = true;
+            if self.offset[iu] != UNPLACED {
+                continue;
+            }
+            any = true;
+            if self.pin[iu] != UNPLACED {
+                first_fixed = first_fixed.min((self.pin[iu], self.rank[iu]));
+            } else {
                 lowest_top = lowest_top.min(self.min_offset[iu] + self.size[iu]);
                 if self.open_neighbours[iu] == 0 {
-                    first_settled = first_settled.min((self.min_offset[iu], i));
+                    first_fixed = first_fixed.min((self.min_offset[iu], self.rank[iu]));
                 }
             }
         }
@@ -420,25 +586,28 @@ impl Searcher {
         let start = self.candidates.len();
         node.candidates = start as u32..start as u32;
         node.next = start as u32;
-        if node.after.is_some_and(|after| first_settled < after) {
+        if node.after.is_some_and(|after| first_fixed < after) {
             return true;
         }
         for k in range {
             let i = self.part_buffers[k as usize];
-            let key = (self.min_offset[i as usize], i);
+            let iu = i as usize;
+            let key = (self.min_offset[iu], self.rank[iu]);
             let canonical = node.after.is_none_or(|after| key > after);
-            let twin_placed = self.twin[i as usize].is_none_or(|t| self.offset[t as usize] != UNPLACED);
-            if self.offset[i as usize] == UNPLACED
+            let twin_placed = self.twin[iu].is_none_or(|t| self.offset[t as usize] != UNPLACED);
+            let pin_reached = self.pin[iu] == UNPLACED || self.pin[iu] == key.0;
+            if self.offset[iu] == UNPLACED
                 && canonical
                 && key.0 < lowest_top
-                && key <= first_settled
+                && key <= first_fixed
                 && twin_placed
+                && pin_reached
             {
                 self.candidates.push(i);
             }
         }
-        let (min_offset, list) = (&self.min_offset, &mut self.candidates[start..]);
-        list.sort_unstable_by_key(|&i| (min_offset[i as usize], i));
+        let (min_offset, rank) = (&self.min_offset, &self.rank);
+        self.candidates[start..].sort_unstable_by_key(|&i| (min_offset[i as usize], rank[i as usize]));
         node.candidates.end = self.candidates.len() as u32;
         true
     }
@@ -468,6 +637,7 @@ impl Searcher {
                 self.new_cuts.push(s);
             }
         }
+        let mut pushed_past_pin = false;
         for k in 0..self.overlaps.of(ci).len() {
             let j = self.overlaps.of(ci)[k] as usize;
             self.open_neighbours[j] -= 1;
@@ -476,6 +646,7 @@ impl Searcher {
             if self.offset[j] == UNPLACED && new > old {
                 self.trail.push(Undo::MinOffset(j as u32, old));
                 self.min_offset[j] = new;
+                pushed_past_pin |= new > self.pin[j];
                 for s in self.span[j].clone() {
                     if self.floor[s as usize] == old {
                         self.mark_dirty(s as usize);
@@ -484,7 +655,7 @@ impl Searcher {
             }
         }
         self.refresh_floors();
-        if !self.sections_fit(node.part, offset) {
+        if pushed_past_pin || !self.sections_fit(node.part, offset) {
             return None;
         }
         if !self.new_cuts.is_empty()
@@ -492,7 +663,7 @@ impl Searcher {
         {
             return Some(split);
         }
-        Some(self.node(node.part, Some((offset, c))))
+        Some(self.node(node.part, Some((offset, self.rank[ci]))))
     }
 
     fn mark_dirty(&mut self, s: usize) {
@@ -502,6 +673,8 @@ impl Searcher {
         }
     }
 
+    /// Recomputes `floor` of the dirty sections: the lowest minimum offset
+    /// (pinned offset for pinned buffers) among their unplaced buffers.
     fn refresh_floors(&mut self) {
         while let Some(s) = self.dirty.pop() {
             let s = s as usize;
@@ -511,7 +684,7 @@ impl Searcher {
             let floor = members
                 .iter()
                 .filter(|&&i| self.offset[i as usize] == UNPLACED)
-                .map(|&i| self.min_offset[i as usize])
+                .map(|&i| self.release(i as usize))
                 .min()
                 .unwrap_or(UNPLACED);
             if floor != self.floor[s] {
@@ -521,14 +694,29 @@ impl Searcher {
         }
     }
 
+    /// The lowest offset a buffer can still take.
+    fn release(&self, i: usize) -> u64 {
+        if self.pin[i] == UNPLACED {
+            self.min_offset[i]
+        } else {
+            self.pin[i]
+        }
+    }
+
     /// Section inference: every section of the sub-problem can still stack
-    /// its unplaced buffers above the current offset and its floor.
-    fn sections_fit(&self, part: u32, offset: u64) -> bool {
+    /// its unplaced buffers above both its floor and the current offset
+    /// (offsets only grow along a branch).
+    fn sections_fit(&mut self, part: u32, offset: u64) -> bool {
         let sections = self.parts[part as usize].sections.clone();
-        sections.into_iter().all(|s| {
+        for s in sections {
             let remaining = self.remaining[s as usize];
-            remaining == 0 || offset.max(self.floor[s as usize]) + remaining <= self.capacity
-        })
+            if !(remaining == 0 || offset.max(self.floor[s as usize]) + remaining <= self.capacity) {
+                if self.fails.len() <= s as usize { self.fails.resize(s as usize + 1, 0); }
+                self.fails[s as usize] += 1;
+                return false;
+            }
+        }
+        true
     }
 
     /// Cuts the sub-problem at the sections no unplaced buffer crosses any
@@ -559,6 +747,7 @@ impl Searcher {
             }
             let end = self.part_buffers.len() as u32;
             if end > start {
+                self.rerank(start as usize..end as usize);
                 self.parts.push(SubPart {
                     buffers: start..end,
                     sections: lower..upper,
@@ -568,6 +757,7 @@ impl Searcher {
             lower = upper;
         }
         let children = first_child..self.parts.len() as u32;
+        if children.len() > 0 { self.splits += 1; }
         let trail = self.trail.len() as u32;
         (!children.is_empty()).then_some(Frame::Split(Split {
             part,
@@ -631,6 +821,7 @@ impl Searcher {
                 }
                 Undo::MinOffset(j, old) => self.min_offset[j as usize] = old,
                 Undo::Floor(s, old) => self.floor[s as usize] = old,
+                Undo::Rank(i, old) => self.rank[i as usize] = old,
             }
         }
     }
@@ -645,6 +836,10 @@ mod tests {
 
     /// Whether any offsets in `0..=capacity - size` avoid all conflicts.
     fn brute_force(problem: &Problem) -> bool {
+        brute_force_packing(problem).is_some()
+    }
+
+    fn brute_force_packing(problem: &Problem) -> Option<Vec<u64>> {
         fn place(problem: &Problem, offsets: &mut Vec<u64>) -> bool {
             let buffers = problem.buffers();
             let i = offsets.len();
@@ -672,7 +867,67 @@ mod tests {
             }
             false
         }
-        place(problem, &mut Vec::new())
+        let mut offsets = Vec::new();
+        place(problem, &mut offsets).then_some(offsets)
+    }
+
+    /// Drops every buffer, lowest first, onto what lies below it.
+    fn gravitate(problem: &Problem, offsets: &mut [u64]) {
+        let buffers = problem.buffers();
+        let mut order: Vec<usize> = (0..buffers.len()).collect();
+        order.sort_by_key(|&i| (offsets[i], i));
+        for (k, &i) in order.iter().enumerate() {
+            let floor = order[..k]
+                .iter()
+                .filter(|&&j| buffers[j].lifetime.overlaps(buffers[i].lifetime))
+                .map(|&j| offsets[j] + buffers[j].size)
+                .max()
+                .unwrap_or(0);
+            offsets[i] = buffers[i].align.up(floor);
+        }
+    }
+
+    #[test]
+    fn pinned_search_finds_packings_that_agree_with_the_pins() {
+        let mut rng = StdRng::seed_from_u64(11);
+        let mut checked = 0;
+        for _ in 0..3000 {
+            let problem = random_problem(&mut rng);
+            let Some(mut solution) = brute_force_packing(&problem) else {
+                continue;
+            };
+            gravitate(&problem, &mut solution);
+            let sweep = Sweep::new(&problem);
+            let peaks = RangeMax::new(&sweep.pressure);
+            for part in &sweep.parts {
+                let pins: Vec<(BufferId, u64)> = part
+                    .buffers
+                    .iter()
+                    .filter(|_| rng.random_bool(0.5))
+                    .map(|&id| (id, solution[id]))
+                    .collect();
+                for keys in ORDERS {
+                    let ids = order::sorted(&problem, &sweep, &peaks, &part.buffers, keys);
+                    let mut searcher =
+                        Searcher::new(&problem, &sweep, part, ids, keys, problem.capacity()).unwrap();
+                    searcher.pin(&pins);
+                    let mut budget = Budget {
+                        nodes: u64::MAX,
+                        deadline: None,
+                    };
+                    let Run::Found(found) = searcher.run(u64::MAX, &mut budget) else {
+                        panic!("{problem:?} pins {pins:?} solution {solution:?}");
+                    };
+                    for (&id, offset) in searcher.ids.iter().zip(found) {
+                        if let Some(&(_, pin)) = pins.iter().find(|(p, _)| *p == id) {
+                            assert_eq!(offset, pin);
+                        }
+                    }
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 1000, "{checked}");
     }
 
     fn random_problem(rng: &mut StdRng) -> Problem {
@@ -727,4 +982,19 @@ mod tests {
         }
         assert!(feasible > 300 && infeasible > 300, "{feasible} / {infeasible}");
     }
+}
+fn run_kind(run: &Run) -> &'static str {
+    match run {
+        Run::Found(_) => "found",
+        Run::Infeasible => "infeasible",
+        Run::Stopped => "stopped",
+    }
+}
+
+fn splitmix(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
 }
