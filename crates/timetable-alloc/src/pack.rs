@@ -234,7 +234,6 @@ fn search_part(
             offsets,
         );
         allowance -= (before - budget.nodes).min(allowance);
-        eprintln!("probe {target} lowest {lowest} best {best} -> {verdict:?} spent {}", before - budget.nodes);
         match verdict {
             Verdict::Found => best = part_height(problem, part, offsets),
             Verdict::Infeasible | Verdict::Stopped => lowest = target + 1,
