@@ -8,28 +8,28 @@ use crate::problem::{Align, BufferId, Problem};
 
 /// Replays the buffers as a malloc/free trace in time order, each allocation
 /// taking the smallest free gap that holds it. `O(n log n)`, and the natural
-/// choice for many short-lived buffers. Writes `offsets[id]` for `ids`.
+/// choice for many short-lived buffers. Writes `offsets[k]` for `ids[k]`.
 pub(crate) fn by_time(problem: &Problem, ids: &[BufferId], offsets: &mut [u64]) {
     let buffers = problem.buffers();
     // Frees before allocations at the same time; larger allocations first.
-    let mut events: Vec<(u64, bool, Reverse<u64>, BufferId)> = Vec::with_capacity(2 * ids.len());
-    for &id in ids {
+    let mut events: Vec<(u64, bool, Reverse<u64>, usize)> = Vec::with_capacity(2 * ids.len());
+    for (k, &id) in ids.iter().enumerate() {
         let buffer = &buffers[id];
         if buffer.is_trivial() {
-            offsets[id] = 0;
+            offsets[k] = 0;
         } else {
-            events.push((buffer.lifetime.lower(), true, Reverse(buffer.size), id));
-            events.push((buffer.lifetime.upper(), false, Reverse(0), id));
+            events.push((buffer.lifetime.lower(), true, Reverse(buffer.size), k));
+            events.push((buffer.lifetime.upper(), false, Reverse(0), k));
         }
     }
     events.sort_unstable();
     let mut free = FreeList::default();
-    for (_, is_alloc, _, id) in events {
-        let buffer = &buffers[id];
+    for (_, is_alloc, _, k) in events {
+        let buffer = &buffers[ids[k]];
         if is_alloc {
-            offsets[id] = free.alloc(buffer.size, buffer.align);
+            offsets[k] = free.alloc(buffer.size, buffer.align);
         } else {
-            free.release(offsets[id], offsets[id] + buffer.size);
+            free.release(offsets[k], offsets[k] + buffer.size);
         }
     }
 }
@@ -101,7 +101,8 @@ impl FreeList {
 }
 
 /// Places `ids[order[k]]` for k = 0, 1, ... each in the smallest gap left by
-/// its already placed neighbours (or on top of them). `O(n + pairs log)`.
+/// its already placed neighbours (or on top of them), writing `offsets[k]`
+/// for `ids[k]`. `O(n + pairs log)`.
 pub(crate) fn by_order(
     problem: &Problem,
     ids: &[BufferId],
@@ -116,13 +117,13 @@ pub(crate) fn by_order(
         let buffer = &buffers[ids[local]];
         taken.clear();
         for &other in overlaps.of(local) {
-            if placed[other as usize] {
-                let id = ids[other as usize];
-                taken.push((offsets[id], offsets[id] + buffers[id].size));
+            let other = other as usize;
+            if placed[other] {
+                taken.push((offsets[other], offsets[other] + buffers[ids[other]].size));
             }
         }
         taken.sort_unstable();
-        offsets[ids[local]] = best_gap(&taken, buffer.size, buffer.align);
+        offsets[local] = best_gap(&taken, buffer.size, buffer.align);
         placed[local] = true;
     }
 }

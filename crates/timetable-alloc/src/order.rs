@@ -4,7 +4,6 @@
 use std::cmp::Reverse;
 
 use crate::problem::{BufferId, Problem};
-use crate::sweep::Sweep;
 
 /// A property to sort by, largest first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,13 +28,13 @@ pub(crate) const ORDERS: [&[Key]; 4] = [
     &[Key::Size, Key::Width, Key::Total],
 ];
 
-/// `ids` sorted by `keys` (each descending), ties by id.
+/// `ids` sorted by `keys` (each descending), ties by id; `total` gives the
+/// `Total` key of a buffer.
 pub(crate) fn sorted(
     problem: &Problem,
-    sweep: &Sweep,
-    peaks: &RangeMax,
     ids: &[BufferId],
     keys: &[Key],
+    total: impl Fn(BufferId) -> u64,
 ) -> Vec<BufferId> {
     let value = |id: BufferId, key: Key| -> u128 {
         let buffer = &problem.buffers()[id];
@@ -43,7 +42,7 @@ pub(crate) fn sorted(
             Key::Size => u128::from(buffer.size),
             Key::Width => u128::from(buffer.lifetime.len()),
             Key::Area => u128::from(buffer.size) * u128::from(buffer.lifetime.len()),
-            Key::Total => u128::from(peaks.max(&sweep.span[id])),
+            Key::Total => u128::from(total(id)),
         }
     };
     let mut keyed: Vec<([u128; 3], BufferId)> = ids

@@ -88,13 +88,14 @@ impl Packing {
 /// Counters describing how a packing was found.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Stats {
-    /// Independent parts (runs of time no buffer crosses).
+    /// Independent parts packed by greedy or search (after the buffers live
+    /// throughout a part were stacked at its bottom).
     pub parts: usize,
     /// Parts the greedy passes did not fit, handed to the search.
     pub searched: usize,
     /// Search nodes spent.
     pub nodes: u64,
-    /// The best height the greedy passes reached.
+    /// The height the greedy passes reached.
     pub greedy_height: u64,
 }
 
@@ -115,64 +116,77 @@ impl Outcome {
     }
 }
 
-/// Places every buffer of `problem`: a time-ordered best-fit pass, then for
-/// each independent part that overflows, best-fit passes in several static
-/// orders, then branch and bound within `limits`. When nothing fits, the
-/// search also looks for lower packings than the greedy's to report.
+/// Places every buffer of `problem`.
+///
+/// The buffers split into independent parts (runs of time no buffer
+/// crosses). In each part, buffers live throughout it go to the bottom (see
+/// [`Job::peel`]) and the rest splits again. Each remaining part gets a
+/// time-ordered best-fit pass; if that overflows, best-fit passes in several
+/// static orders; if those overflow too, branch and bound within `limits`.
+/// When a part cannot fit, the search also looks for packings lower than
+/// the greedy's, to report the best height it can.
 pub fn pack(problem: &Problem, limits: &Limits) -> Outcome {
     let sweep = Sweep::new(problem);
-    let peaks = RangeMax::new(&sweep.pressure);
-    let capacity = problem.capacity();
-    let mut budget = Budget {
-        nodes: limits.nodes,
-        deadline: limits.time.map(|t| Instant::now() + t),
-    };
+    let ids: Vec<BufferId> = (0..problem.len())
+        .filter(|&id| !problem.buffers()[id].is_trivial())
+        .collect();
+    let roots = sweep.parts(&ids);
+    let peak = roots
+        .iter()
+        .flat_map(|part| sweep.pressure(problem, part))
+        .max()
+        .unwrap_or(0);
     let lower_bound = problem
         .buffers()
         .iter()
         .map(|b| b.size)
         .max()
         .unwrap_or(0)
-        .max(sweep.peak());
+        .max(peak);
 
-    let mut offsets = vec![0u64; problem.len()];
-    let all: Vec<BufferId> = (0..problem.len()).collect();
-    greedy::by_time(problem, &all, &mut offsets);
-
-    let mut stats = Stats {
-        parts: sweep.parts.len(),
-        ..Stats::default()
+    let mut job = Job {
+        problem,
+        sweep: &sweep,
+        limits,
+        budget: Budget {
+            nodes: limits.nodes,
+            deadline: limits.time.map(|t| Instant::now() + t),
+        },
+        offsets: vec![0; problem.len()],
+        stats: Stats::default(),
+        proven: false,
     };
-    let mut proven = false;
-    let mut greedy_height = 0;
-    for part in &sweep.parts {
-        let mut height = part_height(problem, part, &offsets);
-        if height > capacity {
-            height = better_greedy(problem, &sweep, &peaks, part, &mut offsets, height);
-        }
-        greedy_height = greedy_height.max(height);
-        if height <= capacity {
-            continue;
-        }
-        stats.searched += 1;
-        let before = budget.nodes;
-        proven |= search_part(
-            problem,
-            &sweep,
-            &peaks,
+    let mut work: Vec<Group> = roots
+        .into_iter()
+        .rev()
+        .map(|part| Group {
             part,
-            limits,
-            &mut budget,
-            &mut offsets,
-        );
-        stats.nodes += before - budget.nodes;
+            base: 0,
+            capacity: problem.capacity(),
+        })
+        .collect();
+    while let Some(group) = work.pop() {
+        match job.peel(&group.part) {
+            Some((bottom, rest)) => {
+                let height = job.stack(&bottom, group.base);
+                job.proven |= height > group.capacity;
+                let capacity = group.capacity.saturating_sub(height);
+                for part in sweep.parts(&rest).into_iter().rev() {
+                    work.push(Group {
+                        part,
+                        base: group.base + height,
+                        capacity,
+                    });
+                }
+            }
+            None => job.leaf(&group),
+        }
     }
-    stats.greedy_height = greedy_height;
 
-    let packing = Packing::new(problem, offsets);
-    let status = if packing.height() <= capacity {
+    let packing = Packing::new(problem, job.offsets);
+    let status = if packing.height() <= problem.capacity() {
         Status::Fits
-    } else if proven || lower_bound > capacity {
+    } else if job.proven || lower_bound > problem.capacity() {
         Status::Infeasible
     } else {
         Status::Unknown
@@ -181,108 +195,194 @@ pub fn pack(problem: &Problem, limits: &Limits) -> Outcome {
         packing,
         status,
         lower_bound,
-        stats,
+        stats: job.stats,
     }
 }
 
-/// Searches a part the greedy passes overflowed: first for a packing within
-/// the capacity, then (if none) for packings lower than the best so far, by
-/// bisection on the height with at most a quarter of the node limit.
-/// Returns whether the capacity is proven infeasible for the part.
-fn search_part(
-    problem: &Problem,
-    sweep: &Sweep,
-    peaks: &RangeMax,
-    part: &Part,
-    limits: &Limits,
-    budget: &mut Budget,
-    offsets: &mut [u64],
-) -> bool {
-    let capacity = problem.capacity();
-    let peak = peaks.max(&part.sections);
-    let mut proven = peak > capacity;
-    if !proven {
-        match search::solve(
-            problem,
-            sweep,
-            peaks,
+/// A part to place at `base` and above, within `capacity` more bytes.
+struct Group {
+    part: Part,
+    base: u64,
+    capacity: u64,
+}
+
+/// The state of one [`pack`] call.
+struct Job<'a> {
+    problem: &'a Problem,
+    sweep: &'a Sweep,
+    limits: &'a Limits,
+    budget: Budget,
+    offsets: Vec<u64>,
+    stats: Stats,
+    /// Whether some part is proven not to fit.
+    proven: bool,
+}
+
+impl Job<'_> {
+    /// Splits off the buffers live throughout `part` (the bottom) from the
+    /// rest, if there are any. Each conflicts with every other buffer of the
+    /// part, so any packing can be rearranged with them at the bottom and no
+    /// more height: move them down, and every other buffer up by the sizes
+    /// of those that were above it. Under alignment that holds for the ones
+    /// whose size is a multiple of every alignment in the part (every shift
+    /// then keeps every alignment); only those are taken.
+    fn peel(&self, part: &Part) -> Option<(Vec<BufferId>, Vec<BufferId>)> {
+        let buffers = self.problem.buffers();
+        let lcm = part.buffers.iter().try_fold(1u64, |lcm, &id| {
+            let align = buffers[id].align.get();
+            (lcm / gcd(lcm, align))
+                .checked_mul(align)
+                .filter(|&lcm| lcm <= Problem::MAX_TOTAL)
+        })?;
+        let (bottom, rest): (Vec<BufferId>, Vec<BufferId>) = part
+            .buffers
+            .iter()
+            .partition(|&&id| self.sweep.span[id] == part.sections && buffers[id].size % lcm == 0);
+        (!bottom.is_empty()).then_some((bottom, rest))
+    }
+
+    /// Stacks `ids` from `base` up; returns their total size.
+    fn stack(&mut self, ids: &[BufferId], base: u64) -> u64 {
+        let mut height = 0;
+        for &id in ids {
+            self.offsets[id] = base + height;
+            height += self.problem.buffers()[id].size;
+        }
+        self.stats.greedy_height = self.stats.greedy_height.max(base + height);
+        height
+    }
+
+    /// Places a part that has nothing to peel: greedy passes, then search.
+    fn leaf(&mut self, group: &Group) {
+        let (problem, part) = (self.problem, &group.part);
+        self.stats.parts += 1;
+        let mut offsets = vec![0u64; part.buffers.len()];
+        greedy::by_time(problem, &part.buffers, &mut offsets);
+        let mut height = part_height(problem, part, &offsets);
+        if height > group.capacity {
+            let peaks = RangeMax::new(&self.sweep.pressure(problem, part));
+            if let Some(overlaps) = Overlaps::new(problem, &part.buffers, MAX_PAIRS) {
+                height = self.better_greedy(part, &peaks, &overlaps, &mut offsets, height);
+            }
+            self.stats.greedy_height = self.stats.greedy_height.max(group.base + height);
+            if height > group.capacity {
+                self.stats.searched += 1;
+                let before = self.budget.nodes;
+                self.proven |= self.search(part, &peaks, group.capacity, &mut offsets);
+                self.stats.nodes += before - self.budget.nodes;
+            }
+        } else {
+            self.stats.greedy_height = self.stats.greedy_height.max(group.base + height);
+        }
+        for (&id, offset) in part.buffers.iter().zip(offsets) {
+            self.offsets[id] = group.base + offset;
+        }
+    }
+
+    /// Best-fit passes in the static orders; keeps the lowest packing in
+    /// `offsets` and returns its height.
+    fn better_greedy(
+        &self,
+        part: &Part,
+        peaks: &RangeMax,
+        overlaps: &Overlaps,
+        offsets: &mut [u64],
+        mut best: u64,
+    ) -> u64 {
+        let problem = self.problem;
+        let base = part.sections.start;
+        let total = |id: BufferId| {
+            let span = &self.sweep.span[id];
+            peaks.max(&(span.start - base..span.end - base))
+        };
+        let mut trial = vec![0u64; part.buffers.len()];
+        for keys in ORDERS {
+            let order: Vec<usize> = order::sorted(problem, &part.buffers, keys, total)
+                .into_iter()
+                .map(|id| {
+                    part.buffers
+                        .binary_search(&id)
+                        .expect("a buffer of the part")
+                })
+                .collect();
+            greedy::by_order(problem, &part.buffers, overlaps, &order, &mut trial);
+            let height = part_height(problem, part, &trial);
+            if height < best {
+                best = height;
+                offsets.copy_from_slice(&trial);
+            }
+        }
+        best
+    }
+
+    /// Searches a part the greedy passes overflowed: first for a packing
+    /// within `capacity`, then (if none) for packings lower than the best so
+    /// far, by bisection on the height with at most a quarter of the node
+    /// limit. Returns whether the capacity is proven infeasible for it.
+    fn search(
+        &mut self,
+        part: &Part,
+        peaks: &RangeMax,
+        capacity: u64,
+        offsets: &mut [u64],
+    ) -> bool {
+        let peak = peaks.max(&(0..part.sections.len() as u32));
+        let mut proven = peak > capacity;
+        if !proven {
+            let limit = self.budget.nodes;
+            match self.solve(part, peaks, capacity, limit, offsets) {
+                Verdict::Found => return false,
+                Verdict::Infeasible => proven = true,
+                Verdict::Stopped => {}
+            }
+        }
+        let mut lowest = peak.max(capacity + 1);
+        let mut best = part_height(self.problem, part, offsets);
+        let mut allowance = self.budget.nodes.min(self.limits.nodes / 4);
+        while lowest < best && allowance > 0 {
+            let target = lowest + (best - lowest) / 2;
+            let before = self.budget.nodes;
+            let verdict = self.solve(part, peaks, target, allowance / 2, offsets);
+            allowance -= (before - self.budget.nodes).min(allowance);
+            match verdict {
+                Verdict::Found => best = part_height(self.problem, part, offsets),
+                Verdict::Infeasible | Verdict::Stopped => lowest = target + 1,
+            }
+        }
+        proven
+    }
+
+    fn solve(
+        &mut self,
+        part: &Part,
+        peaks: &RangeMax,
+        capacity: u64,
+        limit: u64,
+        offsets: &mut [u64],
+    ) -> Verdict {
+        search::solve(
+            self.problem,
+            self.sweep,
             part,
+            peaks,
             capacity,
-            budget.nodes,
-            budget,
+            limit,
+            &mut self.budget,
             offsets,
-        ) {
-            Verdict::Found => return false,
-            Verdict::Infeasible => proven = true,
-            Verdict::Stopped => {}
-        }
+        )
     }
-    let mut lowest = peak.max(capacity + 1);
-    let mut best = part_height(problem, part, offsets);
-    let mut allowance = budget.nodes.min(limits.nodes / 4);
-    while lowest < best && allowance > 0 {
-        let target = lowest + (best - lowest) / 2;
-        let before = budget.nodes;
-        let verdict = search::solve(
-            problem,
-            sweep,
-            peaks,
-            part,
-            target,
-            allowance / 2,
-            budget,
-            offsets,
-        );
-        allowance -= (before - budget.nodes).min(allowance);
-        match verdict {
-            Verdict::Found => best = part_height(problem, part, offsets),
-            Verdict::Infeasible | Verdict::Stopped => lowest = target + 1,
-        }
-    }
-    proven
 }
 
+/// The height of a part's packing (`offsets[k]` for its `k`-th buffer).
 fn part_height(problem: &Problem, part: &Part, offsets: &[u64]) -> u64 {
     part.buffers
         .iter()
-        .map(|&id| offsets[id] + problem.buffers()[id].size)
+        .zip(offsets)
+        .map(|(&id, offset)| offset + problem.buffers()[id].size)
         .max()
         .unwrap_or(0)
 }
 
-/// Best-fit passes in the static orders, if the part's conflict graph is
-/// small enough; keeps the lowest packing. Returns its height.
-fn better_greedy(
-    problem: &Problem,
-    sweep: &Sweep,
-    peaks: &RangeMax,
-    part: &Part,
-    offsets: &mut [u64],
-    mut best: u64,
-) -> u64 {
-    let Some(overlaps) = Overlaps::new(problem, &part.buffers, MAX_PAIRS) else {
-        return best;
-    };
-    let position: std::collections::HashMap<BufferId, usize> = part
-        .buffers
-        .iter()
-        .enumerate()
-        .map(|(i, &id)| (id, i))
-        .collect();
-    let mut trial = offsets.to_vec();
-    for keys in ORDERS {
-        let order: Vec<usize> = order::sorted(problem, sweep, peaks, &part.buffers, keys)
-            .into_iter()
-            .map(|id| position[&id])
-            .collect();
-        greedy::by_order(problem, &part.buffers, &overlaps, &order, &mut trial);
-        let height = part_height(problem, part, &trial);
-        if height < best {
-            best = height;
-            for &id in &part.buffers {
-                offsets[id] = trial[id];
-            }
-        }
-    }
-    best
+fn gcd(a: u64, b: u64) -> u64 {
+    if b == 0 { a } else { gcd(b, a % b) }
 }

@@ -62,7 +62,9 @@ pub(crate) enum Verdict {
 }
 
 /// The remaining budget of a whole packing job, shared by all searches.
-/// A node is one attempt to place a buffer.
+/// A node is one attempt to place a buffer; in parts of more than 1024
+/// buffers it counts once more per 1024, since a node's work grows with the
+/// part: a budget bounds the time on any input.
 #[derive(Clone, Debug)]
 pub(crate) struct Budget {
     pub nodes: u64,
@@ -76,7 +78,9 @@ impl Budget {
 }
 
 /// Searches `part` for a packing within `capacity`, spending at most `limit`
-/// nodes of the budget, and writes it to `offsets[id]` when found.
+/// nodes of the budget, and writes it to `offsets` (`offsets[k]` for the
+/// part's `k`-th buffer) when found. `peaks` is the range maximum of the
+/// part's pressure.
 ///
 /// A portfolio of trees (each static order, with and without re-ranking of
 /// sub-problems) takes turns with a node limit that doubles every round, as
@@ -87,18 +91,23 @@ impl Budget {
 pub(crate) fn solve(
     problem: &Problem,
     sweep: &Sweep,
-    peaks: &RangeMax,
     part: &Part,
+    peaks: &RangeMax,
     capacity: u64,
     limit: u64,
     budget: &mut Budget,
     offsets: &mut [u64],
 ) -> Verdict {
+    let base = part.sections.start;
+    let total = |id: BufferId| {
+        let span = &sweep.span[id];
+        peaks.max(&(span.start - base..span.end - base))
+    };
     let searchers: Option<Vec<Searcher>> = [true, false]
         .into_iter()
         .flat_map(|rerank| ORDERS.iter().map(move |&keys| (keys, rerank)))
         .map(|(keys, rerank)| {
-            let ids = order::sorted(problem, sweep, peaks, &part.buffers, keys);
+            let ids = order::sorted(problem, &part.buffers, keys, total);
             Searcher::new(problem, sweep, part, ids, keys, rerank, capacity)
         })
         .collect();
@@ -119,7 +128,11 @@ pub(crate) fn solve(
             match run {
                 Run::Found(found) => {
                     for (&id, offset) in searcher.ids.iter().zip(found) {
-                        offsets[id] = offset;
+                        let k = part
+                            .buffers
+                            .binary_search(&id)
+                            .expect("a buffer of the part");
+                        offsets[k] = offset;
                     }
                     return Verdict::Found;
                 }

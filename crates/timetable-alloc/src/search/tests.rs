@@ -58,26 +58,31 @@ fn search_agrees_with_brute_force() {
     for _ in 0..3000 {
         let problem = random_problem(&mut rng);
         let sweep = Sweep::new(&problem);
-        let peaks = RangeMax::new(&sweep.pressure);
         let mut offsets = vec![0; problem.len()];
         let mut found = true;
-        for part in &sweep.parts {
+        let ids: Vec<BufferId> = (0..problem.len()).collect();
+        for part in sweep.parts(&ids) {
+            let peaks = RangeMax::new(&sweep.pressure(&problem, &part));
             let mut budget = Budget {
                 nodes: u64::MAX,
                 deadline: None,
             };
+            let mut local = vec![0; part.buffers.len()];
             let verdict = solve(
                 &problem,
                 &sweep,
+                &part,
                 &peaks,
-                part,
                 problem.capacity(),
                 u64::MAX,
                 &mut budget,
-                &mut offsets,
+                &mut local,
             );
             assert_ne!(verdict, Verdict::Stopped);
             found &= verdict == Verdict::Found;
+            for (&id, offset) in part.buffers.iter().zip(local) {
+                offsets[id] = offset;
+            }
         }
         assert_eq!(found, brute_force(&problem), "{problem:?}");
         if found {

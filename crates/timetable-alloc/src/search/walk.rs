@@ -53,6 +53,7 @@ impl Searcher {
     pub(super) fn run(&mut self, limit: u64, budget: &mut Budget) -> Run {
         self.reset();
         let limit = limit.min(budget.nodes);
+        let cost = 1 + self.ids.len() as u64 / 1024;
         let mut nodes = 0u64;
         self.push_root(0);
         let outcome = 'search: loop {
@@ -76,10 +77,10 @@ impl Searcher {
             }
             let mut child = None;
             while node.next < node.candidates.end {
-                if nodes >= limit || (nodes.is_multiple_of(4096) && budget.out_of_time()) {
+                if nodes >= limit || (nodes % 4096 < cost && budget.out_of_time()) {
                     break 'search Run::Stopped;
                 }
-                nodes += 1;
+                nodes += cost;
                 let c = self.candidates[node.next as usize];
                 node.next += 1;
                 child = self.try_place(&node, c);
