@@ -237,7 +237,7 @@ impl Job<'_> {
         let (bottom, rest): (Vec<BufferId>, Vec<BufferId>) = part
             .buffers
             .iter()
-            .partition(|&&id| self.sweep.span[id] == part.sections && buffers[id].size % lcm == 0);
+            .partition(|&&id| self.sweep.span[id] == part.sections && buffers[id].size.is_multiple_of(lcm));
         (!bottom.is_empty()).then_some((bottom, rest))
     }
 
