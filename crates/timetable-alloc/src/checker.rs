@@ -11,7 +11,8 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use crate::problem::{BufferId, Problem};
+use crate::bins::{Bin, BinProblem, Placement};
+use crate::problem::{Buffer, BufferId, Problem};
 
 /// At most this many errors are listed; a packing that wrong needs no more.
 pub const MAX_ERRORS: usize = 100;
@@ -34,7 +35,7 @@ pub enum CheckError {
         offset: u64,
         align: u64,
     },
-    /// Two buffers live at the same time share addresses.
+    /// Two buffers live at the same time share addresses (in one bin).
     Overlap {
         first: BufferId,
         second: BufferId,
@@ -42,6 +43,24 @@ pub enum CheckError {
         time: (u64, u64),
         /// The addresses both occupy, `[lower, upper)`.
         addresses: (u64, u64),
+    },
+    /// A placement names a bin that does not exist.
+    NoSuchBin {
+        buffer: BufferId,
+        bin: Bin,
+        bins: u32,
+    },
+    /// A pinned buffer is not in its bin.
+    NotInPinnedBin {
+        buffer: BufferId,
+        bin: Bin,
+        pinned: Bin,
+    },
+    /// Two buffers of an apart group share a bin.
+    NotApart {
+        first: BufferId,
+        second: BufferId,
+        bin: Bin,
     },
 }
 
@@ -78,6 +97,24 @@ impl fmt::Display for CheckError {
                 "buffers {first} and {second} are both live in [{}, {}) and both use addresses [{}, {})",
                 time.0, time.1, addresses.0, addresses.1
             ),
+            CheckError::NoSuchBin { buffer, bin, bins } => {
+                write!(
+                    f,
+                    "buffer {buffer} is in bin {bin}, but there are {bins} bins"
+                )
+            }
+            CheckError::NotInPinnedBin {
+                buffer,
+                bin,
+                pinned,
+            } => write!(
+                f,
+                "buffer {buffer} is in bin {bin}, not its pinned bin {pinned}"
+            ),
+            CheckError::NotApart { first, second, bin } => write!(
+                f,
+                "buffers {first} and {second} must be in different bins but are both in bin {bin}"
+            ),
         }
     }
 }
@@ -96,25 +133,71 @@ pub fn check(problem: &Problem, offsets: &[u64]) -> Result<(), Vec<CheckError>> 
         }]);
     }
     let mut errors = Vec::new();
-    for (buffer, (b, &offset)) in buffers.iter().zip(offsets).enumerate() {
-        let end = offset.checked_add(b.size);
-        if end.is_none_or(|end| end > problem.capacity()) {
-            errors.push(CheckError::OutOfCapacity {
-                buffer,
-                offset,
-                size: b.size,
-                capacity: problem.capacity(),
+    let placed: Vec<Placed> = buffers
+        .iter()
+        .zip(offsets)
+        .enumerate()
+        .map(|(id, (buffer, &offset))| Placed { id, buffer, offset })
+        .collect();
+    addresses(&placed, problem.capacity(), &mut errors);
+    finish(errors)
+}
+
+/// Checks `placements` (one per buffer, in id order) against a multi-bin
+/// `problem`: every bin exists, pins are kept, apart groups are in pairwise
+/// different bins, and within each bin the conditions of [`check`] hold.
+pub fn check_bins(problem: &BinProblem, placements: &[Placement]) -> Result<(), Vec<CheckError>> {
+    let buffers = problem.buffers();
+    if buffers.len() != placements.len() {
+        return Err(vec![CheckError::OffsetCount {
+            buffers: buffers.len(),
+            offsets: placements.len(),
+        }]);
+    }
+    let mut errors = Vec::new();
+    let mut by_bin: BTreeMap<Bin, Vec<Placed>> = BTreeMap::new();
+    for (id, (buffer, placement)) in buffers.iter().zip(placements).enumerate() {
+        if placement.bin >= problem.bins() {
+            errors.push(CheckError::NoSuchBin {
+                buffer: id,
+                bin: placement.bin,
+                bins: problem.bins(),
             });
         }
-        if offset % b.align.get() != 0 {
-            errors.push(CheckError::Misaligned {
-                buffer,
-                offset,
-                align: b.align.get(),
+        if let Some(pinned) = problem.pinned(id).filter(|&pinned| pinned != placement.bin) {
+            errors.push(CheckError::NotInPinnedBin {
+                buffer: id,
+                bin: placement.bin,
+                pinned,
             });
+        }
+        by_bin.entry(placement.bin).or_default().push(Placed {
+            id,
+            buffer,
+            offset: placement.offset,
+        });
+    }
+    for group in problem.groups() {
+        let mut members: Vec<(Bin, BufferId)> =
+            group.iter().map(|&id| (placements[id].bin, id)).collect();
+        members.sort_unstable();
+        for pair in members.windows(2) {
+            if pair[0].0 == pair[1].0 {
+                errors.push(CheckError::NotApart {
+                    first: pair[0].1,
+                    second: pair[1].1,
+                    bin: pair[0].0,
+                });
+            }
         }
     }
-    overlaps(problem, offsets, &mut errors);
+    for placed in by_bin.values() {
+        addresses(placed, problem.capacity(), &mut errors);
+    }
+    finish(errors)
+}
+
+fn finish(mut errors: Vec<CheckError>) -> Result<(), Vec<CheckError>> {
     errors.truncate(MAX_ERRORS);
     if errors.is_empty() {
         Ok(())
@@ -123,32 +206,61 @@ pub fn check(problem: &Problem, offsets: &[u64]) -> Result<(), Vec<CheckError>> 
     }
 }
 
+/// A buffer and where it went, within one address space.
+struct Placed<'a> {
+    id: BufferId,
+    buffer: &'a Buffer,
+    offset: u64,
+}
+
+/// Capacity, alignment and overlaps within one address space.
+fn addresses(placed: &[Placed], capacity: u64, errors: &mut Vec<CheckError>) {
+    for p in placed {
+        let end = p.offset.checked_add(p.buffer.size);
+        if end.is_none_or(|end| end > capacity) {
+            errors.push(CheckError::OutOfCapacity {
+                buffer: p.id,
+                offset: p.offset,
+                size: p.buffer.size,
+                capacity,
+            });
+        }
+        if p.offset % p.buffer.align.get() != 0 {
+            errors.push(CheckError::Misaligned {
+                buffer: p.id,
+                offset: p.offset,
+                align: p.buffer.align.get(),
+            });
+        }
+    }
+    overlaps(placed, errors);
+}
+
 /// Sweeps time; the live set holds disjoint address ranges
-/// `start -> (end, buffer)`. A buffer that overlaps is reported against
+/// `start -> (end, index)`. A buffer that overlaps is reported against
 /// every live range it meets and then left out, so the set stays disjoint.
-fn overlaps(problem: &Problem, offsets: &[u64], errors: &mut Vec<CheckError>) {
-    let buffers = problem.buffers();
-    let mut events: Vec<(u64, u8, BufferId)> = Vec::new();
-    for (id, b) in buffers.iter().enumerate() {
-        let (lower, upper) = (b.lifetime.lower(), b.lifetime.upper());
-        if lower < upper && b.size > 0 && offsets[id].checked_add(b.size).is_some() {
+fn overlaps(placed: &[Placed], errors: &mut Vec<CheckError>) {
+    let mut events: Vec<(u64, u8, usize)> = Vec::new();
+    for (k, p) in placed.iter().enumerate() {
+        let (lower, upper) = (p.buffer.lifetime.lower(), p.buffer.lifetime.upper());
+        if lower < upper && p.buffer.size > 0 && p.offset.checked_add(p.buffer.size).is_some() {
             // Ends (0) before starts (1) at the same moment: half-open.
-            events.push((lower, 1, id));
-            events.push((upper, 0, id));
+            events.push((lower, 1, k));
+            events.push((upper, 0, k));
         }
     }
     events.sort_unstable();
-    let mut live: BTreeMap<u64, (u64, BufferId)> = BTreeMap::new();
-    let mut inserted = vec![false; buffers.len()];
-    for (_, kind, id) in events {
-        let start = offsets[id];
+    let mut live: BTreeMap<u64, (u64, usize)> = BTreeMap::new();
+    let mut inserted = vec![false; placed.len()];
+    for (_, kind, k) in events {
+        let start = placed[k].offset;
         if kind == 0 {
-            if inserted[id] {
+            if inserted[k] {
                 live.remove(&start);
             }
             continue;
         }
-        let end = start + buffers[id].size;
+        let end = start + placed[k].buffer.size;
         let mut clean = true;
         for (_, &(other_end, other)) in live.range(..end).rev() {
             if other_end <= start {
@@ -156,29 +268,28 @@ fn overlaps(problem: &Problem, offsets: &[u64], errors: &mut Vec<CheckError>) {
             }
             clean = false;
             if errors.len() < MAX_ERRORS {
-                errors.push(overlap_error(problem, offsets, other, id));
+                errors.push(overlap_error(&placed[other], &placed[k]));
             }
         }
         if clean {
-            live.insert(start, (end, id));
-            inserted[id] = true;
+            live.insert(start, (end, k));
+            inserted[k] = true;
         }
     }
 }
 
-fn overlap_error(problem: &Problem, offsets: &[u64], a: BufferId, b: BufferId) -> CheckError {
-    let (first, second) = (a.min(b), a.max(b));
-    let (x, y) = (&problem.buffers()[first], &problem.buffers()[second]);
+fn overlap_error(a: &Placed, b: &Placed) -> CheckError {
+    let (x, y) = if a.id < b.id { (a, b) } else { (b, a) };
     CheckError::Overlap {
-        first,
-        second,
+        first: x.id,
+        second: y.id,
         time: (
-            x.lifetime.lower().max(y.lifetime.lower()),
-            x.lifetime.upper().min(y.lifetime.upper()),
+            x.buffer.lifetime.lower().max(y.buffer.lifetime.lower()),
+            x.buffer.lifetime.upper().min(y.buffer.lifetime.upper()),
         ),
         addresses: (
-            offsets[first].max(offsets[second]),
-            (offsets[first] + x.size).min(offsets[second] + y.size),
+            x.offset.max(y.offset),
+            (x.offset + x.buffer.size).min(y.offset + y.buffer.size),
         ),
     }
 }

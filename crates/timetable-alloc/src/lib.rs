@@ -1,5 +1,6 @@
 //! Capacity-safe placement of memory-resident values (work in progress).
 
+pub mod bins;
 pub mod checker;
 mod greedy;
 pub mod minimalloc;
@@ -10,5 +11,6 @@ pub mod problem;
 mod search;
 mod sweep;
 
+pub use bins::{Bin, BinError, BinOutcome, BinProblem, BinReport, Placement, assign, pack_bins};
 pub use pack::{Limits, Outcome, Packing, Stats, Status, pack};
 pub use problem::{Align, Buffer, BufferId, Lifetime, Problem, ProblemError};

@@ -1,6 +1,6 @@
 //! Packing one address space: greedy first, search where greedy overflows.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::greedy;
 use crate::order::{self, ORDERS, RangeMax};
@@ -126,32 +126,26 @@ impl Outcome {
 /// When a part cannot fit, the search also looks for packings lower than
 /// the greedy's, to report the best height it can.
 pub fn pack(problem: &Problem, limits: &Limits) -> Outcome {
+    pack_within(problem, limits, &mut Budget::new(limits))
+}
+
+/// [`pack`] spending from a budget shared with other calls.
+pub(crate) fn pack_within(problem: &Problem, limits: &Limits, budget: &mut Budget) -> Outcome {
     let sweep = Sweep::new(problem);
-    let ids: Vec<BufferId> = (0..problem.len())
-        .filter(|&id| !problem.buffers()[id].is_trivial())
-        .collect();
-    let roots = sweep.parts(&ids);
-    let peak = roots
-        .iter()
-        .flat_map(|part| sweep.pressure(problem, part))
-        .max()
-        .unwrap_or(0);
+    let roots = sweep.parts(&Sweep::nontrivial(problem));
     let lower_bound = problem
         .buffers()
         .iter()
         .map(|b| b.size)
         .max()
         .unwrap_or(0)
-        .max(peak);
+        .max(sweep.peak(problem));
 
     let mut job = Job {
         problem,
         sweep: &sweep,
         limits,
-        budget: Budget {
-            nodes: limits.nodes,
-            deadline: limits.time.map(|t| Instant::now() + t),
-        },
+        budget,
         offsets: vec![0; problem.len()],
         stats: Stats::default(),
         proven: false,
@@ -211,7 +205,7 @@ struct Job<'a> {
     problem: &'a Problem,
     sweep: &'a Sweep,
     limits: &'a Limits,
-    budget: Budget,
+    budget: &'a mut Budget,
     offsets: Vec<u64>,
     stats: Stats,
     /// Whether some part is proven not to fit.
@@ -234,10 +228,10 @@ impl Job<'_> {
                 .checked_mul(align)
                 .filter(|&lcm| lcm <= Problem::MAX_TOTAL)
         })?;
-        let (bottom, rest): (Vec<BufferId>, Vec<BufferId>) = part
-            .buffers
-            .iter()
-            .partition(|&&id| self.sweep.span[id] == part.sections && buffers[id].size.is_multiple_of(lcm));
+        let (bottom, rest): (Vec<BufferId>, Vec<BufferId>) =
+            part.buffers.iter().partition(|&&id| {
+                self.sweep.span[id] == part.sections && buffers[id].size.is_multiple_of(lcm)
+            });
         (!bottom.is_empty()).then_some((bottom, rest))
     }
 
@@ -367,7 +361,7 @@ impl Job<'_> {
             peaks,
             capacity,
             limit,
-            &mut self.budget,
+            self.budget,
             offsets,
         )
     }

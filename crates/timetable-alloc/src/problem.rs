@@ -37,9 +37,41 @@ impl Lifetime {
         self.lower == self.upper
     }
 
-    /// Whether both buffers are live at some common moment.
+    /// Whether both are live at some common moment (never, if either is
+    /// empty).
     pub fn overlaps(self, other: Lifetime) -> bool {
-        self.lower < other.upper && other.lower < self.upper
+        !self.is_empty()
+            && !other.is_empty()
+            && self.lower < other.upper
+            && other.lower < self.upper
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lifetimes_are_half_open() {
+        let l = |a, b| Lifetime::new(a, b).unwrap();
+        assert!(l(0, 4).overlaps(l(3, 6)));
+        assert!(!l(0, 4).overlaps(l(4, 6)));
+        assert!(!l(5, 5).overlaps(l(3, 8)));
+        assert!(Lifetime::new(2, 1).is_none());
+        assert_eq!(Align::new(4).unwrap().up(5), 8);
+        assert!(Align::new(0).is_none());
+    }
+
+    #[test]
+    fn totals_beyond_the_limit_are_refused() {
+        let mut p = Problem::new(10);
+        p.push(Buffer::new(0, 1, Problem::MAX_TOTAL).unwrap())
+            .unwrap();
+        assert_eq!(
+            p.push(Buffer::new(0, 1, 1).unwrap()),
+            Err(ProblemError::TooLarge { buffer: 1 })
+        );
+        assert_eq!(p.len(), 1);
     }
 }
 
@@ -193,6 +225,17 @@ impl Problem {
 
     pub fn is_empty(&self) -> bool {
         self.buffers.is_empty()
+    }
+
+    /// The problem of some of the buffers (`ids[k]` becomes buffer `k`).
+    pub(crate) fn subset(&self, ids: &[BufferId]) -> Problem {
+        let buffers: Vec<Buffer> = ids.iter().map(|&id| self.buffers[id]).collect();
+        let total = buffers.iter().map(|b| b.size + (b.align.get() - 1)).sum();
+        Problem {
+            capacity: self.capacity,
+            buffers,
+            total,
+        }
     }
 
     /// The same buffers with another capacity.

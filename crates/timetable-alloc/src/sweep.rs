@@ -85,6 +85,22 @@ impl Sweep {
         parts
     }
 
+    /// The buffers that conflict with something, in id order.
+    pub fn nontrivial(problem: &Problem) -> Vec<BufferId> {
+        (0..problem.len())
+            .filter(|&id| !problem.buffers()[id].is_trivial())
+            .collect()
+    }
+
+    /// The largest total size live at one moment.
+    pub fn peak(&self, problem: &Problem) -> u64 {
+        self.parts(&Sweep::nontrivial(problem))
+            .iter()
+            .flat_map(|part| self.pressure(problem, part))
+            .max()
+            .unwrap_or(0)
+    }
+
     /// The total size live in each of `part`'s sections.
     pub fn pressure(&self, problem: &Problem, part: &Part) -> Vec<u64> {
         let base = part.sections.start as usize;
@@ -121,19 +137,13 @@ mod tests {
         .unwrap()
     }
 
-    fn nontrivial(problem: &Problem) -> Vec<BufferId> {
-        (0..problem.len())
-            .filter(|&id| !problem.buffers()[id].is_trivial())
-            .collect()
-    }
-
     #[test]
     fn sections_are_maximal_cliques() {
         // a: [0,10), b: [0,3), c: [3,6), d: [6,10): cliques {a,b}, {a,c}, {a,d}.
         let p = problem(&[(0, 10, 1), (0, 3, 2), (3, 6, 4), (6, 10, 8)]);
         let sweep = Sweep::new(&p);
         assert_eq!(sweep.span, vec![0..3, 0..1, 1..2, 2..3]);
-        let parts = sweep.parts(&nontrivial(&p));
+        let parts = sweep.parts(&Sweep::nontrivial(&p));
         assert_eq!(parts.len(), 1);
         assert_eq!(sweep.pressure(&p, &parts[0]), vec![3, 5, 9]);
     }
@@ -143,7 +153,7 @@ mod tests {
         let p = problem(&[(0, 3, 1), (3, 6, 2), (4, 5, 4)]);
         let sweep = Sweep::new(&p);
         assert_eq!(sweep.span, vec![0..1, 1..2, 1..2]);
-        let parts = sweep.parts(&nontrivial(&p));
+        let parts = sweep.parts(&Sweep::nontrivial(&p));
         let expected = vec![
             Part {
                 sections: 0..1,
@@ -172,7 +182,8 @@ mod tests {
         let p = problem(&[(2, 2, 5), (0, 4, 0), (1, 3, 7)]);
         let sweep = Sweep::new(&p);
         assert_eq!(sweep.span, vec![0..0, 0..0, 0..1]);
-        assert_eq!(nontrivial(&p), vec![2]);
+        assert_eq!(Sweep::nontrivial(&p), vec![2]);
+        assert_eq!(sweep.peak(&p), 7);
         assert!(sweep.parts(&[]).is_empty());
     }
 }

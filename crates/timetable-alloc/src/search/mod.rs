@@ -72,6 +72,13 @@ pub(crate) struct Budget {
 }
 
 impl Budget {
+    pub fn new(limits: &crate::Limits) -> Budget {
+        Budget {
+            nodes: limits.nodes,
+            deadline: limits.time.map(|t| Instant::now() + t),
+        }
+    }
+
     fn out_of_time(&self) -> bool {
         self.deadline.is_some_and(|d| Instant::now() >= d)
     }
