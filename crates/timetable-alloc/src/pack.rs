@@ -6,7 +6,7 @@ use crate::greedy;
 use crate::order::{self, ORDERS, RangeMax};
 use crate::overlap::Overlaps;
 use crate::problem::{BufferId, Problem};
-use crate::search::{self, Budget, MAX_PAIRS, Verdict};
+use crate::search::{self, Budget, MAX_BUFFERS, MAX_PAIRS, Verdict};
 use crate::sweep::{Part, Sweep};
 
 /// How much effort packing may spend.
@@ -256,10 +256,17 @@ impl Job<'_> {
         if height > group.capacity {
             let peaks = RangeMax::new(&self.sweep.pressure(problem, part));
             if let Some(overlaps) = Overlaps::new(problem, &part.buffers, MAX_PAIRS) {
-                height = self.better_greedy(part, &peaks, &overlaps, &mut offsets, height);
+                height = self.better_greedy(
+                    part,
+                    &peaks,
+                    &overlaps,
+                    group.capacity,
+                    &mut offsets,
+                    height,
+                );
             }
             self.stats.greedy_height = self.stats.greedy_height.max(group.base + height);
-            if height > group.capacity {
+            if height > group.capacity && part.buffers.len() <= MAX_BUFFERS {
                 self.stats.searched += 1;
                 let before = self.budget.nodes;
                 self.proven |= self.search(part, &peaks, group.capacity, &mut offsets);
@@ -273,13 +280,14 @@ impl Job<'_> {
         }
     }
 
-    /// Best-fit passes in the static orders; keeps the lowest packing in
-    /// `offsets` and returns its height.
+    /// Best-fit passes in the static orders until one fits `capacity`;
+    /// keeps the lowest packing in `offsets` and returns its height.
     fn better_greedy(
         &self,
         part: &Part,
         peaks: &RangeMax,
         overlaps: &Overlaps,
+        capacity: u64,
         offsets: &mut [u64],
         mut best: u64,
     ) -> u64 {
@@ -304,6 +312,9 @@ impl Job<'_> {
             if height < best {
                 best = height;
                 offsets.copy_from_slice(&trial);
+            }
+            if best <= capacity {
+                break;
             }
         }
         best
@@ -379,4 +390,75 @@ fn part_height(problem: &Problem, part: &Part, offsets: &[u64]) -> u64 {
 
 fn gcd(a: u64, b: u64) -> u64 {
     if b == 0 { a } else { gcd(b, a % b) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checker::check;
+    use crate::problem::{Align, Buffer};
+
+    fn problem(capacity: u64, buffers: &[(u64, u64, u64)]) -> Problem {
+        Problem::with_buffers(
+            capacity,
+            buffers
+                .iter()
+                .map(|&(l, u, s)| Buffer::new(l, u, s).unwrap()),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn minimalloc_example_fits_exactly() {
+        // MiniMalloc's README example at capacity 12.
+        let p = problem(
+            12,
+            &[(0, 3, 4), (3, 9, 4), (0, 9, 4), (9, 21, 4), (0, 21, 4)],
+        );
+        let outcome = pack(&p, &Limits::default());
+        assert_eq!(outcome.status, Status::Fits);
+        assert_eq!(outcome.lower_bound, 12);
+        assert_eq!(check(&p, outcome.packing.offsets()), Ok(()));
+    }
+
+    #[test]
+    fn pressure_above_capacity_is_proven_infeasible() {
+        let p = problem(10, &[(0, 4, 6), (2, 6, 6)]);
+        let outcome = pack(&p, &Limits::default());
+        assert_eq!(outcome.status, Status::Infeasible);
+        assert_eq!(outcome.lower_bound, 12);
+        assert_eq!(outcome.packing.height(), 12);
+        assert_eq!(
+            check(&p.with_capacity(12), outcome.packing.offsets()),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn trivial_buffers_go_to_zero() {
+        let p = problem(8, &[(3, 3, 8), (0, 5, 0), (0, 5, 8)]);
+        let outcome = pack(&p, &Limits::default());
+        assert_eq!(outcome.packing.offsets(), &[0, 0, 0]);
+        assert_eq!(outcome.status, Status::Fits);
+        assert_eq!(
+            pack(&Problem::new(0), &Limits::default()).packing.height(),
+            0
+        );
+    }
+
+    #[test]
+    fn buffers_live_throughout_are_peeled_only_when_alignment_allows() {
+        // The 3-byte buffer spans everything but is not a multiple of the
+        // 4-alignment of the others: moving it down would misalign them.
+        let a4 = Align::new(4).unwrap();
+        let mut p = Problem::new(12);
+        p.push(Buffer::new(0, 10, 3).unwrap()).unwrap();
+        p.push(Buffer::new(0, 5, 4).unwrap().with_align(a4))
+            .unwrap();
+        p.push(Buffer::new(5, 10, 4).unwrap().with_align(a4))
+            .unwrap();
+        let outcome = pack(&p, &Limits::default());
+        assert_eq!(outcome.status, Status::Fits);
+        assert_eq!(check(&p, outcome.packing.offsets()), Ok(()));
+    }
 }

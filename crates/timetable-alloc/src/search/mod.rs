@@ -50,6 +50,11 @@ const UNPLACED: u64 = u64::MAX;
 /// keeps the conflict graph in memory.
 pub(crate) const MAX_PAIRS: u64 = 20_000_000;
 
+/// Parts with more buffers than this are not searched: a node's work grows
+/// with the part (listing candidates, checking sections), so a search there
+/// would spend its budget long before it could complete a branch.
+pub(crate) const MAX_BUFFERS: usize = 4096;
+
 /// What a search established about a part at a capacity.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Verdict {
