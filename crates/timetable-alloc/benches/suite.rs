@@ -13,7 +13,7 @@ use timetable_alloc::{Limits, Problem, checker, pack};
 
 fn main() {
     println!(
-        "{:<16} {:>8} {:>10} {:>10} {:>10} {:>9} {:>10} {:>10}  check",
+        "{:<20} {:>8} {:>10} {:>10} {:>10} {:>9} {:>10} {:>10}  check",
         "instance", "buffers", "time (s)", "height", "capacity", "status", "greedy", "nodes"
     );
     let files: Vec<PathBuf> = std::env::args()
@@ -46,7 +46,7 @@ fn run(name: &str, problem: &Problem) {
         Err(errors) => format!("FAILED: {}", errors[0]),
     };
     println!(
-        "{:<16} {:>8} {:>10.3} {:>10} {:>10} {:>9} {:>10} {:>10}  {verdict}",
+        "{:<20} {:>8} {:>10.3} {:>10} {:>10} {:>9} {:>10} {:>10}  {verdict}",
         name,
         problem.len(),
         seconds,

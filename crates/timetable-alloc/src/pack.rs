@@ -12,8 +12,10 @@ use crate::sweep::{Part, Sweep};
 /// How much effort packing may spend.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Limits {
-    /// Search nodes over the whole job. Deterministic: the same problem and
-    /// node limit give the same packing on any machine.
+    /// Search nodes over the whole job: one per attempt to place a buffer
+    /// (once more per 1024 buffers of the part searched, so that the limit
+    /// bounds time on any input). Deterministic: the same problem and limits
+    /// give the same packing on any machine.
     pub nodes: u64,
     /// An optional wall-clock cap on top of the node limit; with it the
     /// result may depend on the machine's speed.
@@ -29,8 +31,8 @@ impl Limits {
 }
 
 impl Default for Limits {
-    /// Enough for every instance of the MiniMalloc suite in this repository
-    /// with a wide margin (see the README's table).
+    /// Enough for every instance of the MiniMalloc suite with a margin of
+    /// three or more (see the README's table); a few seconds of search.
     fn default() -> Limits {
         Limits {
             nodes: 20_000_000,
@@ -47,7 +49,8 @@ pub enum Status {
     /// Proven that no packing fits: the pressure lower bound exceeds the
     /// capacity, or an exhaustive search found nothing.
     Infeasible,
-    /// The budget ran out before a packing within the capacity was found.
+    /// Neither a packing within the capacity nor a proof that none exists:
+    /// the budget ran out, or an overflowing part was too large to search.
     Unknown,
 }
 
@@ -91,7 +94,7 @@ pub struct Stats {
     /// Independent parts packed by greedy or search (after the buffers live
     /// throughout a part were stacked at its bottom).
     pub parts: usize,
-    /// Parts the greedy passes did not fit, handed to the search.
+    /// Parts the greedy passes did not fit that were searched.
     pub searched: usize,
     /// Search nodes spent.
     pub nodes: u64,
@@ -105,7 +108,8 @@ pub struct Outcome {
     /// The best packing found; within the capacity iff `status` is `Fits`.
     pub packing: Packing,
     pub status: Status,
-    /// No packing is lower: the most bytes live at one moment.
+    /// No packing is lower: the most bytes live at one moment, or the
+    /// largest buffer.
     pub lower_bound: u64,
     pub stats: Stats,
 }
@@ -119,12 +123,16 @@ impl Outcome {
 /// Places every buffer of `problem`.
 ///
 /// The buffers split into independent parts (runs of time no buffer
-/// crosses). In each part, buffers live throughout it go to the bottom (see
-/// [`Job::peel`]) and the rest splits again. Each remaining part gets a
-/// time-ordered best-fit pass; if that overflows, best-fit passes in several
-/// static orders; if those overflow too, branch and bound within `limits`.
-/// When a part cannot fit, the search also looks for packings lower than
-/// the greedy's, to report the best height it can.
+/// crosses). In each part, buffers live throughout it go to the bottom
+/// (which loses nothing: they conflict with everything there) and the rest
+/// splits again. Each remaining part gets a time-ordered best-fit pass; if
+/// that overflows, best-fit passes in several static orders; if those
+/// overflow too, branch and bound within `limits` (parts of up to 4096
+/// buffers). When a part cannot fit, the search also looks for packings
+/// lower than the greedy's, to report the best height it can.
+///
+/// Deterministic: the same problem and limits give the same outcome,
+/// unless `limits.time` cuts a search short.
 pub fn pack(problem: &Problem, limits: &Limits) -> Outcome {
     pack_within(problem, limits, &mut Budget::new(limits))
 }
