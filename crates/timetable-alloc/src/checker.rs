@@ -126,12 +126,7 @@ impl std::error::Error for CheckError {}
 /// buffer live at the same time. Lists at most [`MAX_ERRORS`] errors.
 pub fn check(problem: &Problem, offsets: &[u64]) -> Result<(), Vec<CheckError>> {
     let buffers = problem.buffers();
-    if buffers.len() != offsets.len() {
-        return Err(vec![CheckError::OffsetCount {
-            buffers: buffers.len(),
-            offsets: offsets.len(),
-        }]);
-    }
+    one_each(buffers, offsets)?;
     let mut errors = Vec::new();
     let placed: Vec<Placed> = buffers
         .iter()
@@ -148,12 +143,7 @@ pub fn check(problem: &Problem, offsets: &[u64]) -> Result<(), Vec<CheckError>> 
 /// different bins, and within each bin the conditions of [`check`] hold.
 pub fn check_bins(problem: &BinProblem, placements: &[Placement]) -> Result<(), Vec<CheckError>> {
     let buffers = problem.buffers();
-    if buffers.len() != placements.len() {
-        return Err(vec![CheckError::OffsetCount {
-            buffers: buffers.len(),
-            offsets: placements.len(),
-        }]);
-    }
+    one_each(buffers, placements)?;
     let mut errors = Vec::new();
     let mut by_bin: BTreeMap<Bin, Vec<Placed>> = BTreeMap::new();
     for (id, (buffer, placement)) in buffers.iter().zip(placements).enumerate() {
@@ -195,6 +185,18 @@ pub fn check_bins(problem: &BinProblem, placements: &[Placement]) -> Result<(), 
         addresses(placed, problem.capacity(), &mut errors);
     }
     finish(errors)
+}
+
+/// Exactly one placement per buffer.
+fn one_each<T>(buffers: &[Buffer], placements: &[T]) -> Result<(), Vec<CheckError>> {
+    if buffers.len() == placements.len() {
+        Ok(())
+    } else {
+        Err(vec![CheckError::OffsetCount {
+            buffers: buffers.len(),
+            offsets: placements.len(),
+        }])
+    }
 }
 
 fn finish(mut errors: Vec<CheckError>) -> Result<(), Vec<CheckError>> {
@@ -297,17 +299,7 @@ fn overlap_error(a: &Placed, b: &Placed) -> CheckError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::problem::{Align, Buffer};
-
-    fn problem(capacity: u64, buffers: &[(u64, u64, u64)]) -> Problem {
-        Problem::with_buffers(
-            capacity,
-            buffers
-                .iter()
-                .map(|&(l, u, s)| Buffer::new(l, u, s).unwrap()),
-        )
-        .unwrap()
-    }
+    use crate::problem::{Align, Buffer, triples as problem};
 
     #[test]
     fn accepts_a_valid_packing() {

@@ -148,7 +148,7 @@ fn best_gap(taken: &[(u64, u64)], size: u64, align: Align) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::problem::Buffer;
+    use crate::problem::triples;
 
     #[test]
     fn best_gap_prefers_the_tightest_fit() {
@@ -163,12 +163,7 @@ mod tests {
 
     #[test]
     fn time_order_reuses_freed_space() {
-        let problem = Problem::with_buffers(
-            10,
-            [(0, 2, 4), (0, 4, 2), (2, 4, 3), (4, 6, 6)]
-                .map(|(l, u, s)| Buffer::new(l, u, s).unwrap()),
-        )
-        .unwrap();
+        let problem = triples(10, &[(0, 2, 4), (0, 4, 2), (2, 4, 3), (4, 6, 6)]);
         let mut offsets = vec![u64::MAX; 4];
         by_time(&problem, &[0, 1, 2, 3], &mut offsets);
         // The 4 goes first at 0, the 2 above it; the 3 reuses the freed 4.

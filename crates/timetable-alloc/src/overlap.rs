@@ -89,16 +89,11 @@ impl Overlaps {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::problem::Buffer;
+    use crate::problem::triples;
 
     #[test]
     fn lists_conflicting_pairs_both_ways() {
-        let problem = Problem::with_buffers(
-            10,
-            [(0, 4, 1), (4, 8, 1), (2, 6, 1), (9, 9, 1)]
-                .map(|(l, u, s)| Buffer::new(l, u, s).unwrap()),
-        )
-        .unwrap();
+        let problem = triples(10, &[(0, 4, 1), (4, 8, 1), (2, 6, 1), (9, 9, 1)]);
         let overlaps = Overlaps::new(&problem, &[0, 1, 2, 3], 100).unwrap();
         let sorted = |local| {
             let mut n = overlaps.of(local).to_vec();

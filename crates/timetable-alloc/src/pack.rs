@@ -404,17 +404,7 @@ fn gcd(a: u64, b: u64) -> u64 {
 mod tests {
     use super::*;
     use crate::checker::check;
-    use crate::problem::{Align, Buffer};
-
-    fn problem(capacity: u64, buffers: &[(u64, u64, u64)]) -> Problem {
-        Problem::with_buffers(
-            capacity,
-            buffers
-                .iter()
-                .map(|&(l, u, s)| Buffer::new(l, u, s).unwrap()),
-        )
-        .unwrap()
-    }
+    use crate::problem::{Align, Buffer, triples as problem};
 
     #[test]
     fn minimalloc_example_fits_exactly() {

@@ -47,6 +47,18 @@ impl Lifetime {
     }
 }
 
+/// Problems from `(lower, upper, size)` triples, for the unit tests.
+#[cfg(test)]
+pub(crate) fn triples(capacity: u64, buffers: &[(u64, u64, u64)]) -> Problem {
+    Problem::with_buffers(
+        capacity,
+        buffers
+            .iter()
+            .map(|&(l, u, s)| Buffer::new(l, u, s).expect("lower <= upper")),
+    )
+    .expect("small sizes")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -125,16 +125,10 @@ impl Sweep {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::problem::Buffer;
+    use crate::problem::triples;
 
     fn problem(intervals: &[(u64, u64, u64)]) -> Problem {
-        Problem::with_buffers(
-            100,
-            intervals
-                .iter()
-                .map(|&(l, u, s)| Buffer::new(l, u, s).unwrap()),
-        )
-        .unwrap()
+        triples(100, intervals)
     }
 
     #[test]
