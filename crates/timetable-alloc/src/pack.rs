@@ -6,7 +6,7 @@ use crate::greedy;
 use crate::order::{self, ORDERS, RangeMax};
 use crate::overlap::Overlaps;
 use crate::problem::{BufferId, Problem};
-use crate::search::{self, Budget, MAX_BUFFERS, MAX_PAIRS, Verdict};
+use crate::search::{self, Budget, Verdict};
 use crate::sweep::{Part, Sweep};
 
 /// How much effort packing may spend.
@@ -119,6 +119,15 @@ impl Outcome {
         self.status == Status::Fits
     }
 }
+
+/// Parts with more conflicting pairs than this get the time-ordered pass
+/// only: the other passes and the search keep the conflict graph in memory.
+const MAX_PAIRS: u64 = 20_000_000;
+
+/// Parts with more buffers than this are not searched: a node's work grows
+/// with the part (listing candidates, checking sections), so a search there
+/// would spend its budget long before it could complete a branch.
+const MAX_SEARCHED: usize = 4096;
 
 /// Places every buffer of `problem`.
 ///
@@ -261,28 +270,27 @@ impl Job<'_> {
         let mut offsets = vec![0u64; part.buffers.len()];
         greedy::by_time(problem, &part.buffers, &mut offsets);
         let mut height = part_height(problem, part, &offsets);
-        if height > group.capacity {
+        let overflow = height > group.capacity;
+        let overlaps = overflow
+            .then(|| Overlaps::new(problem, &part.buffers, MAX_PAIRS))
+            .flatten();
+        if let Some(overlaps) = &overlaps {
             let peaks = RangeMax::new(&self.sweep.pressure(problem, part));
-            if let Some(overlaps) = Overlaps::new(problem, &part.buffers, MAX_PAIRS) {
-                height = self.better_greedy(
-                    part,
-                    &peaks,
-                    &overlaps,
-                    group.capacity,
-                    &mut offsets,
-                    height,
-                );
-            }
-            self.stats.greedy_height = self.stats.greedy_height.max(group.base + height);
-            if height > group.capacity && part.buffers.len() <= MAX_BUFFERS {
+            height =
+                self.better_greedy(part, &peaks, overlaps, group.capacity, &mut offsets, height);
+            if height > group.capacity && part.buffers.len() <= MAX_SEARCHED {
                 self.stats.searched += 1;
                 let before = self.budget.nodes;
-                self.proven |= self.search(part, &peaks, group.capacity, &mut offsets);
+                let shape = Searched {
+                    part,
+                    peaks: &peaks,
+                    overlaps,
+                };
+                self.proven |= self.search(&shape, group.capacity, &mut offsets);
                 self.stats.nodes += before - self.budget.nodes;
             }
-        } else {
-            self.stats.greedy_height = self.stats.greedy_height.max(group.base + height);
         }
+        self.stats.greedy_height = self.stats.greedy_height.max(group.base + height);
         for (&id, offset) in part.buffers.iter().zip(offsets) {
             self.offsets[id] = group.base + offset;
         }
@@ -332,18 +340,13 @@ impl Job<'_> {
     /// within `capacity`, then (if none) for packings lower than the best so
     /// far, by bisection on the height with at most a quarter of the node
     /// limit. Returns whether the capacity is proven infeasible for it.
-    fn search(
-        &mut self,
-        part: &Part,
-        peaks: &RangeMax,
-        capacity: u64,
-        offsets: &mut [u64],
-    ) -> bool {
-        let peak = peaks.max(&(0..part.sections.len() as u32));
+    fn search(&mut self, searched: &Searched, capacity: u64, offsets: &mut [u64]) -> bool {
+        let part = searched.part;
+        let peak = searched.peaks.max(&(0..part.sections.len() as u32));
         let mut proven = peak > capacity;
         if !proven {
             let limit = self.budget.nodes;
-            match self.solve(part, peaks, capacity, limit, offsets) {
+            match self.solve(searched, capacity, limit, offsets) {
                 Verdict::Found => return false,
                 Verdict::Infeasible => proven = true,
                 Verdict::Stopped => {}
@@ -355,7 +358,7 @@ impl Job<'_> {
         while lowest < best && allowance > 0 {
             let target = lowest + (best - lowest) / 2;
             let before = self.budget.nodes;
-            let verdict = self.solve(part, peaks, target, allowance / 2, offsets);
+            let verdict = self.solve(searched, target, allowance / 2, offsets);
             allowance -= (before - self.budget.nodes).min(allowance);
             match verdict {
                 Verdict::Found => best = part_height(self.problem, part, offsets),
@@ -367,8 +370,7 @@ impl Job<'_> {
 
     fn solve(
         &mut self,
-        part: &Part,
-        peaks: &RangeMax,
+        searched: &Searched,
         capacity: u64,
         limit: u64,
         offsets: &mut [u64],
@@ -376,14 +378,23 @@ impl Job<'_> {
         search::solve(
             self.problem,
             self.sweep,
-            part,
-            peaks,
+            searched.part,
+            searched.peaks,
+            searched.overlaps,
             capacity,
             limit,
             self.budget,
             offsets,
         )
     }
+}
+
+/// A part the search works on, with what the greedy passes computed for it.
+struct Searched<'a> {
+    part: &'a Part,
+    /// Range maximum of the part's pressure.
+    peaks: &'a RangeMax,
+    overlaps: &'a Overlaps,
 }
 
 /// The height of a part's packing (`offsets[k]` for its `k`-th buffer).

@@ -46,15 +46,6 @@ use crate::sweep::{Part, Sweep};
 
 const UNPLACED: u64 = u64::MAX;
 
-/// Parts with more conflicting pairs than this are not searched: the search
-/// keeps the conflict graph in memory.
-pub(crate) const MAX_PAIRS: u64 = 20_000_000;
-
-/// Parts with more buffers than this are not searched: a node's work grows
-/// with the part (listing candidates, checking sections), so a search there
-/// would spend its budget long before it could complete a branch.
-pub(crate) const MAX_BUFFERS: usize = 4096;
-
 /// What a search established about a part at a capacity.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Verdict {
@@ -105,27 +96,29 @@ pub(crate) fn solve(
     sweep: &Sweep,
     part: &Part,
     peaks: &RangeMax,
+    overlaps: &Overlaps,
     capacity: u64,
     limit: u64,
     budget: &mut Budget,
     offsets: &mut [u64],
 ) -> Verdict {
+    let shape = Shape::new(problem, sweep, part, overlaps);
     let base = part.sections.start;
     let total = |id: BufferId| {
         let span = &sweep.span[id];
         peaks.max(&(span.start - base..span.end - base))
     };
-    let searchers: Option<Vec<Searcher>> = [true, false]
+    let mut searchers: Vec<Searcher> = [true, false]
         .into_iter()
         .flat_map(|rerank| ORDERS.iter().map(move |&keys| (keys, rerank)))
         .map(|(keys, rerank)| {
-            let ids = order::sorted(problem, &part.buffers, keys, total);
-            Searcher::new(problem, sweep, part, ids, keys, rerank, capacity)
+            let order: Vec<usize> = order::sorted(problem, &part.buffers, keys, total)
+                .into_iter()
+                .map(|id| shape.local(id))
+                .collect();
+            Searcher::new(problem, &shape, &order, keys, rerank, capacity)
         })
         .collect();
-    let Some(mut searchers) = searchers else {
-        return Verdict::Stopped;
-    };
     let mut left = limit.min(budget.nodes);
     let mut round_limit = 2 * part.buffers.len() as u64;
     loop {
@@ -139,13 +132,7 @@ pub(crate) fn solve(
             left -= (before - budget.nodes).min(left);
             match run {
                 Run::Found(found) => {
-                    for (&id, offset) in searcher.ids.iter().zip(found) {
-                        let k = part
-                            .buffers
-                            .binary_search(&id)
-                            .expect("a buffer of the part");
-                        offsets[k] = offset;
-                    }
+                    offsets.copy_from_slice(&found);
                     return Verdict::Found;
                 }
                 Run::Infeasible => return Verdict::Infeasible,
@@ -159,7 +146,8 @@ pub(crate) fn solve(
 /// What one bounded run of a tree established.
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Run {
-    /// A packing within capacity: `offsets[i]` for local buffer `i`.
+    /// A packing within capacity: `offsets[i]` for local buffer `i`, the
+    /// part's `i`-th.
     Found(Vec<u64>),
     /// The whole tree was explored: no packing fits.
     Infeasible,
@@ -167,27 +155,93 @@ enum Run {
     Stopped,
 }
 
-/// One search tree: a part of a problem with its buffers in one static
-/// order, and the mutable state of a depth-first walk over it. Local index
-/// `i` is the `i`-th buffer in static order.
-struct Searcher {
-    capacity: u64,
-    ids: Vec<BufferId>,
+/// What all the trees of a part share. Local index `i` is the part's `i`-th
+/// buffer.
+struct Shape<'a> {
+    ids: &'a [BufferId],
     size: Vec<u64>,
     align: Vec<Align>,
     /// Sections relative to the part's first one.
     span: Vec<Range<u32>>,
-    overlaps: Overlaps,
+    /// The conflict graph over local indices.
+    overlaps: &'a Overlaps,
     /// Members of each section (local indices), flattened.
     member_start: Vec<u32>,
     members: Vec<u32>,
-    /// The previous buffer in static order if it is identical.
-    twin: Vec<Option<u32>>,
+    /// Size, width and area per buffer, for re-ranking.
+    statics: Vec<[u128; 3]>,
+}
+
+impl<'a> Shape<'a> {
+    /// `overlaps` is the conflict graph of `part.buffers`.
+    fn new(problem: &Problem, sweep: &Sweep, part: &'a Part, overlaps: &'a Overlaps) -> Shape<'a> {
+        let buffers = problem.buffers();
+        let ids = &part.buffers[..];
+        let base = part.sections.start;
+        let sections = part.sections.len();
+        let span: Vec<Range<u32>> = ids
+            .iter()
+            .map(|&id| sweep.span[id].start - base..sweep.span[id].end - base)
+            .collect();
+        let mut member_start = vec![0u32; sections + 1];
+        for range in &span {
+            for s in range.clone() {
+                member_start[s as usize + 1] += 1;
+            }
+        }
+        for s in 0..sections {
+            member_start[s + 1] += member_start[s];
+        }
+        let mut fill = member_start.clone();
+        let mut members = vec![0u32; member_start[sections] as usize];
+        for (i, range) in span.iter().enumerate() {
+            for s in range.clone() {
+                members[fill[s as usize] as usize] = i as u32;
+                fill[s as usize] += 1;
+            }
+        }
+        let statics = ids
+            .iter()
+            .map(|&id| {
+                let b = &buffers[id];
+                let width = u128::from(b.lifetime.len());
+                [u128::from(b.size), width, u128::from(b.size) * width]
+            })
+            .collect();
+        Shape {
+            ids,
+            size: ids.iter().map(|&id| buffers[id].size).collect(),
+            align: ids.iter().map(|&id| buffers[id].align).collect(),
+            span,
+            overlaps,
+            member_start,
+            members,
+            statics,
+        }
+    }
+
+    /// The local index of buffer `id` of the part.
+    fn local(&self, id: BufferId) -> usize {
+        self.ids.binary_search(&id).expect("a buffer of the part")
+    }
+
+    fn members(&self, s: usize) -> &[u32] {
+        &self.members[self.member_start[s] as usize..self.member_start[s + 1] as usize]
+    }
+}
+
+/// One search tree: the part's buffers in one static order, and the
+/// mutable state of a depth-first walk over it.
+struct Searcher<'a> {
+    shape: &'a Shape<'a>,
+    capacity: u64,
     keys: &'static [Key],
     /// Whether sub-problems are re-ranked when split off.
     rerank: bool,
-    /// Size, width and area per buffer, for re-ranking.
-    statics: Vec<[u128; 3]>,
+    /// Each buffer's position in the static order.
+    initial_rank: Vec<u32>,
+    /// The buffer just before in static order, if identical.
+    twin: Vec<Option<u32>>,
 
     offset: Vec<u64>,
     min_offset: Vec<u64>,
@@ -223,70 +277,36 @@ enum Undo {
     Rank(u32, u32),
 }
 
-impl Searcher {
-    /// `ids` are the part's buffers in static order (sorted by `keys`).
-    /// `None` if the part's conflict graph is too large to build.
+impl<'a> Searcher<'a> {
+    /// `order` lists the local indices in static order (sorted by `keys`).
     fn new(
         problem: &Problem,
-        sweep: &Sweep,
-        part: &Part,
-        ids: Vec<BufferId>,
+        shape: &'a Shape<'a>,
+        order: &[usize],
         keys: &'static [Key],
         rerank: bool,
         capacity: u64,
-    ) -> Option<Searcher> {
+    ) -> Searcher<'a> {
         let buffers = problem.buffers();
-        let base = part.sections.start;
-        let sections = part.sections.len();
-        let n = ids.len();
-        let span: Vec<Range<u32>> = ids
-            .iter()
-            .map(|&id| sweep.span[id].start - base..sweep.span[id].end - base)
-            .collect();
-        let overlaps = Overlaps::new(problem, &ids, MAX_PAIRS)?;
-
-        let mut member_start = vec![0u32; sections + 1];
-        for range in &span {
-            for s in range.clone() {
-                member_start[s as usize + 1] += 1;
+        let n = order.len();
+        let sections = shape.member_start.len() - 1;
+        let mut initial_rank = vec![0u32; n];
+        let mut twin = vec![None; n];
+        for (rank, &i) in order.iter().enumerate() {
+            initial_rank[i] = rank as u32;
+            if let Some(&before) = rank.checked_sub(1).map(|r| &order[r])
+                && buffers[shape.ids[before]] == buffers[shape.ids[i]]
+            {
+                twin[i] = Some(before as u32);
             }
         }
-        for s in 0..sections {
-            member_start[s + 1] += member_start[s];
-        }
-        let mut fill = member_start.clone();
-        let mut members = vec![0u32; member_start[sections] as usize];
-        for (i, range) in span.iter().enumerate() {
-            for s in range.clone() {
-                members[fill[s as usize] as usize] = i as u32;
-                fill[s as usize] += 1;
-            }
-        }
-        let twin = (0..n)
-            .map(|i| (i > 0 && buffers[ids[i - 1]] == buffers[ids[i]]).then(|| i as u32 - 1))
-            .collect();
-        let statics = ids
-            .iter()
-            .map(|&id| {
-                let b = &buffers[id];
-                let width = u128::from(b.lifetime.len());
-                [u128::from(b.size), width, u128::from(b.size) * width]
-            })
-            .collect();
-
         let mut searcher = Searcher {
+            shape,
             capacity,
-            size: ids.iter().map(|&id| buffers[id].size).collect(),
-            align: ids.iter().map(|&id| buffers[id].align).collect(),
-            ids,
-            span,
-            overlaps,
-            member_start,
-            members,
-            twin,
             keys,
             rerank,
-            statics,
+            initial_rank,
+            twin,
             offset: vec![UNPLACED; n],
             min_offset: vec![0; n],
             remaining: vec![0; sections],
@@ -304,7 +324,7 @@ impl Searcher {
             new_cuts: Vec::new(),
         };
         searcher.reset();
-        Some(searcher)
+        searcher
     }
 
     /// Back to the root: nothing placed.
@@ -314,24 +334,25 @@ impl Searcher {
         self.remaining.fill(0);
         self.floor.fill(0);
         self.cut.fill(0);
-        for (i, range) in self.span.iter().enumerate() {
+        let shape = self.shape;
+        for (i, range) in shape.span.iter().enumerate() {
             for s in range.clone() {
-                self.remaining[s as usize] += self.size[i];
+                self.remaining[s as usize] += shape.size[i];
             }
             for s in range.start..range.end - 1 {
                 self.cut[s as usize] += 1;
             }
-            self.open_neighbours[i] = self.overlaps.of(i).len() as u32;
-            self.rank[i] = i as u32;
+            self.open_neighbours[i] = shape.overlaps.of(i).len() as u32;
         }
+        self.rank.copy_from_slice(&self.initial_rank);
         self.trail.clear();
         self.stack.clear();
         self.candidates.clear();
         self.part_buffers.clear();
-        self.part_buffers.extend(0..self.ids.len() as u32);
+        self.part_buffers.extend(0..shape.ids.len() as u32);
         self.parts.clear();
         self.parts.push(walk::SubPart {
-            buffers: 0..self.ids.len() as u32,
+            buffers: 0..shape.ids.len() as u32,
             sections: 0..self.remaining.len() as u32,
             split: None,
         });

@@ -3,7 +3,7 @@
 use super::walk::{Frame, Node};
 use super::{Searcher, UNPLACED, Undo};
 
-impl Searcher {
+impl Searcher<'_> {
     /// A buffer's place in canonical order while unplaced.
     fn key(&self, i: usize) -> (u64, u32) {
         (self.min_offset[i], self.rank[i])
@@ -20,7 +20,7 @@ impl Searcher {
             let i = i as usize;
             if self.offset[i] == UNPLACED {
                 any = true;
-                lowest_top = lowest_top.min(self.min_offset[i] + self.size[i]);
+                lowest_top = lowest_top.min(self.min_offset[i] + self.shape.size[i]);
                 if self.open_neighbours[i] == 0 {
                     first_settled = first_settled.min(self.key(i));
                 }
@@ -58,19 +58,20 @@ impl Searcher {
     /// Places `c` at its minimum offset; the child frame if the checks pass.
     /// The caller undoes the placement when it returns `None`.
     pub(super) fn try_place(&mut self, node: &Node, c: u32) -> Option<Frame> {
+        let shape = self.shape;
         let ci = c as usize;
         let offset = self.min_offset[ci];
-        let height = offset + self.size[ci];
+        let height = offset + shape.size[ci];
         if height > self.capacity {
             return None;
         }
         self.offset[ci] = offset;
         self.trail.push(Undo::Place(c));
         self.new_cuts.clear();
-        let span = self.span[ci].clone();
+        let span = shape.span[ci].clone();
         for s in span.clone() {
             let s = s as usize;
-            self.remaining[s] -= self.size[ci];
+            self.remaining[s] -= shape.size[ci];
             if self.floor[s] == offset {
                 self.mark_dirty(s);
             }
@@ -81,15 +82,15 @@ impl Searcher {
                 self.new_cuts.push(s);
             }
         }
-        for k in 0..self.overlaps.of(ci).len() {
-            let j = self.overlaps.of(ci)[k] as usize;
+        for &j in shape.overlaps.of(ci) {
+            let j = j as usize;
             self.open_neighbours[j] -= 1;
             let old = self.min_offset[j];
-            let new = self.align[j].up(height);
+            let new = shape.align[j].up(height);
             if self.offset[j] == UNPLACED && new > old {
                 self.trail.push(Undo::MinOffset(j as u32, old));
                 self.min_offset[j] = new;
-                for s in self.span[j].clone() {
+                for s in shape.span[j].clone() {
                     if self.floor[s as usize] == old {
                         self.mark_dirty(s as usize);
                     }
@@ -110,15 +111,16 @@ impl Searcher {
 
     /// Takes back `Undo::Place(c)` (the other undo records restore the rest).
     pub(super) fn unplace(&mut self, c: usize) {
+        let shape = self.shape;
         self.offset[c] = UNPLACED;
-        let span = self.span[c].clone();
+        let span = shape.span[c].clone();
         for s in span.clone() {
-            self.remaining[s as usize] += self.size[c];
+            self.remaining[s as usize] += shape.size[c];
         }
         for s in span.start..span.end - 1 {
             self.cut[s as usize] += 1;
         }
-        for &j in self.overlaps.of(c) {
+        for &j in shape.overlaps.of(c) {
             self.open_neighbours[j as usize] += 1;
         }
     }
@@ -136,9 +138,9 @@ impl Searcher {
         while let Some(s) = self.dirty.pop() {
             let s = s as usize;
             self.is_dirty[s] = false;
-            let members =
-                &self.members[self.member_start[s] as usize..self.member_start[s + 1] as usize];
-            let floor = members
+            let floor = self
+                .shape
+                .members(s)
                 .iter()
                 .filter(|&&i| self.offset[i as usize] == UNPLACED)
                 .map(|&i| self.min_offset[i as usize])

@@ -63,6 +63,7 @@ fn search_agrees_with_brute_force() {
         let ids: Vec<BufferId> = (0..problem.len()).collect();
         for part in sweep.parts(&ids) {
             let peaks = RangeMax::new(&sweep.pressure(&problem, &part));
+            let overlaps = Overlaps::new(&problem, &part.buffers, u64::MAX).unwrap();
             let mut budget = Budget {
                 nodes: u64::MAX,
                 deadline: None,
@@ -73,6 +74,7 @@ fn search_agrees_with_brute_force() {
                 &sweep,
                 &part,
                 &peaks,
+                &overlaps,
                 problem.capacity(),
                 u64::MAX,
                 &mut budget,

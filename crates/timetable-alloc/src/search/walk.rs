@@ -48,12 +48,12 @@ pub(super) struct Split {
     trail: u32,
 }
 
-impl Searcher {
+impl Searcher<'_> {
     /// Searches from scratch for at most `limit` nodes (and the budget).
     pub(super) fn run(&mut self, limit: u64, budget: &mut Budget) -> Run {
         self.reset();
         let limit = limit.min(budget.nodes);
-        let cost = 1 + self.ids.len() as u64 / 1024;
+        let cost = 1 + self.shape.ids.len() as u64 / 1024;
         let mut nodes = 0u64;
         self.push_root(0);
         let outcome = 'search: loop {
@@ -150,7 +150,7 @@ impl Searcher {
             let start = self.part_buffers.len();
             for k in buffers.clone() {
                 let i = self.part_buffers[k as usize];
-                let span = &self.span[i as usize];
+                let span = &self.shape.span[i as usize];
                 if self.offset[i as usize] == UNPLACED && span.start >= lower && span.end <= upper {
                     self.part_buffers.push(i);
                 }
@@ -182,6 +182,7 @@ impl Searcher {
     /// taken from the pressure still unplaced, and hands them the ranks they
     /// held among themselves in that order.
     fn rerank(&mut self, members: Range<usize>) {
+        let shape = self.shape;
         let mut keyed: Vec<([u128; 3], usize, u32)> = self.part_buffers[members]
             .iter()
             .map(|&i| {
@@ -189,17 +190,17 @@ impl Searcher {
                 let mut k = [0u128; 3];
                 for (slot, key) in k.iter_mut().zip(self.keys) {
                     *slot = match key {
-                        Key::Size => self.statics[iu][0],
-                        Key::Width => self.statics[iu][1],
-                        Key::Area => self.statics[iu][2],
-                        Key::Total => self.span[iu]
+                        Key::Size => shape.statics[iu][0],
+                        Key::Width => shape.statics[iu][1],
+                        Key::Area => shape.statics[iu][2],
+                        Key::Total => shape.span[iu]
                             .clone()
                             .map(|s| u128::from(self.remaining[s as usize]))
                             .max()
                             .unwrap_or(0),
                     };
                 }
-                (k, self.ids[iu], i)
+                (k, shape.ids[iu], i)
             })
             .collect();
         keyed.sort_unstable_by_key(|&(k, id, _)| (Reverse(k), id));
