@@ -29,12 +29,16 @@
 
 pub mod bins;
 pub mod checker;
+pub mod codes;
 mod greedy;
+pub mod interop;
 pub mod minimalloc;
+pub mod module_check;
 mod order;
 mod overlap;
 mod pack;
 pub mod problem;
+pub mod program;
 mod search;
 mod sweep;
 

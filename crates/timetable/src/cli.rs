@@ -89,6 +89,8 @@ pub enum Command {
     Lower(crate::commands::lower::LowerArgs),
     /// Run dataflow analyses and print the module with their results as attributes.
     Analyze(crate::commands::analyze::AnalyzeArgs),
+    /// Place every buffer in a slice, bank and address range (or pack a MiniMalloc CSV).
+    Alloc(crate::commands::alloc::AllocArgs),
 }
 
 #[derive(Args, Debug)]

@@ -8,10 +8,11 @@ pub fn passes() -> Vec<PassInfo> {
     let mut passes = timetable_ir::passes::registry();
     passes.push(timetable_lower::INFO);
     passes.push(timetable_dataflow::present::pass::INFO);
+    passes.push(timetable_alloc::program::INFO);
     passes
 }
 
 /// The independent whole-module checks every verification runs.
 pub fn checks() -> Vec<&'static dyn ModuleCheck> {
-    Vec::new()
+    vec![&timetable_alloc::module_check::CHECK]
 }

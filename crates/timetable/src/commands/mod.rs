@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod alloc;
 pub(crate) mod analyze;
 mod fmt;
 mod generate;
@@ -44,6 +45,7 @@ pub fn dispatch(cli: &Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Co
         Command::Gen(args) => generate::run(args, &targets, stdout),
         Command::Plan(args) => plan::run(args, &targets, stdout),
         Command::Lower(args) => lower::run(args, &targets, stdout, stderr),
+        Command::Alloc(args) => alloc::run(args, &targets, stdout, stderr),
         Command::Analyze(args) => {
             analyze::run(args, &targets, cli.global.error_format(), stdout, stderr)
         }
