@@ -109,8 +109,8 @@ pub(crate) fn no_room(
     let diag = Diagnostic::error(
         codes::NO_PLACEMENT,
         format!(
-            "no bank has room for `%{name}` ({}) at {}: {} are live then, of {} on the chip",
-            amount(item.words, target),
+            "no bank has room for the {} words of `%{name}` at {}: {} are live then, of {} on the chip",
+            item.words,
             moment(base, failure.time),
             amount(words, target),
             amount(geometry.capacity(), target),

@@ -114,11 +114,11 @@ impl fmt::Display for FunctionReport {
         )?;
         write!(
             f,
-            "  search: {} nodes, {} banks needed more than greedy",
+            "  search: {} nodes; banks the greedy passes overflowed: {}",
             self.nodes, self.searched
         )?;
         if self.kept > 0 {
-            write!(f, ", {} banks kept their scheduled addresses", self.kept)?;
+            write!(f, "; banks that kept their scheduled addresses: {}", self.kept)?;
         }
         writeln!(f)
     }
