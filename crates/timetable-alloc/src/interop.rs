@@ -1,6 +1,6 @@
 //! `timetable alloc --minimalloc`: a MiniMalloc CSV instance in, the same CSV
 //! with an `offset` column out, every packing re-checked by the independent
-//! [`checker`](crate::checker) — or diagnostics that point at the file.
+//! [`checker`] — or diagnostics that point at the file.
 
 use crate::codes;
 use crate::pack::{Limits, Outcome, Status, pack};
@@ -121,4 +121,58 @@ fn line_span(source: &SourceFile, line: usize) -> Span {
         start += text.len();
     }
     Span::new(source.text.len(), source.text.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const INPUT_12: &str =
+        "id,lower,upper,size\nb1,0,3,4\nb2,3,9,4\nb3,0,9,4\nb4,9,21,4\nb5,0,21,4\n";
+
+    fn source(name: &str, text: &str) -> SourceFile {
+        SourceFile::new(name, text)
+    }
+
+    #[test]
+    fn solves_at_the_capacity_in_the_file_name() {
+        let solved = solve(
+            &source("dir/input.12.csv", INPUT_12),
+            None,
+            &Limits::default(),
+        )
+        .unwrap();
+        assert_eq!(solved.capacity, 12);
+        let back = minimalloc::read(&solved.csv).unwrap();
+        let problem = back.problem(12).unwrap();
+        assert_eq!(
+            checker::check(&problem, back.offsets.as_deref().unwrap()),
+            Ok(())
+        );
+        assert!(
+            solved
+                .to_string()
+                .starts_with("5 buffers fit in 12: height 12")
+        );
+    }
+
+    #[test]
+    fn errors_point_at_the_file() {
+        let limits = Limits::default();
+        let d = solve(&source("x.csv", INPUT_12), None, &limits).unwrap_err();
+        assert_eq!(d[0].code, codes::BAD_ARGUMENT);
+        let d = solve(&source("x.csv", INPUT_12), Some(11), &limits).unwrap_err();
+        assert_eq!(d[0].code, codes::CSV_DOES_NOT_FIT);
+        assert!(
+            d[0].message.contains("best packing found is 12 high"),
+            "{}",
+            d[0].message
+        );
+        let bad = "id,lower,upper,size\nb1,0,3,4\nb2,9,3,4\n";
+        let d = solve(&source("x.4.csv", bad), None, &limits).unwrap_err();
+        assert_eq!(d[0].code, codes::CSV);
+        // The label covers line 3.
+        let span = d[0].primary_span().unwrap();
+        assert_eq!(&bad[span.range()], "b2,9,3,4");
+    }
 }

@@ -25,6 +25,10 @@
 //! [`minimalloc`] reads and writes MiniMalloc's CSV benchmark format, and
 //! [`checker`] re-checks any packing independently of the allocator.
 //!
+//! On top of the core, [`program`] allocates IR modules (the `alloc` pass),
+//! [`module_check`] is the independent checker of allocated modules (a
+//! verifier hook), and [`interop`] is `timetable alloc --minimalloc`.
+//!
 //! The algorithm is described in the crate's README.
 
 pub mod bins;

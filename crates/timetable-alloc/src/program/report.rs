@@ -118,7 +118,11 @@ impl fmt::Display for FunctionReport {
             self.nodes, self.searched
         )?;
         if self.kept > 0 {
-            write!(f, "; banks that kept their scheduled addresses: {}", self.kept)?;
+            write!(
+                f,
+                "; banks that kept their scheduled addresses: {}",
+                self.kept
+            )?;
         }
         writeln!(f)
     }
