@@ -52,17 +52,24 @@ pub struct Options {
     /// function.
     pub limits: Limits,
     /// How many of the slices nearest a buffer's consumers it is spread over
-    /// before it goes farther (the [`Policy::Traffic`] window).
-    pub spread: u32,
+    /// before it goes farther (the [`Policy::Traffic`] window). `None`:
+    /// [`default_spread`].
+    pub spread: Option<u32>,
 }
 
 impl Default for Options {
     fn default() -> Options {
         Options {
             limits: Limits::default(),
-            spread: 8,
+            spread: None,
         }
     }
+}
+
+/// Enough slices for every VXM ALU to read two operands per cycle, each from
+/// its own bank: `ceil(2 * vxm.alus / banks)` (16 on `tsp`, 2 on `tiny`).
+pub fn default_spread(target: &Target) -> u32 {
+    (2 * target.vxm_alus).div_ceil(target.mem.banks).max(1)
 }
 
 /// The memory of a target as bins: bank `b` of slice `s` is bin
@@ -172,7 +179,8 @@ pub fn allocate_function(
     if let Some(d) = overflow::chip_overflow(func, target, &geometry, &buffers, &profile, base) {
         return Err(vec![d]);
     }
-    let traffic = traffic::Traffic::analyze(func, target, &buffers, &geometry, options.spread);
+    let spread = options.spread.unwrap_or_else(|| default_spread(target));
+    let traffic = traffic::Traffic::analyze(func, target, &buffers, &geometry, spread);
     let mut budget = Budget::new(&options.limits);
     let mut failure: Option<Diagnostic> = None;
     for policy in Policy::ALL {

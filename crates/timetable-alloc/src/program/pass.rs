@@ -21,7 +21,7 @@ pub const INFO: PassInfo = PassInfo {
             o.limits.nodes = nodes;
         }
         if let Some(spread) = options.take::<u32>("spread")? {
-            o.spread = spread;
+            o.spread = Some(spread);
         }
         options.finish("alloc")?;
         Ok(Box::new(AllocPass { options: o }))

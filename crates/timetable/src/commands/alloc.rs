@@ -32,9 +32,10 @@ pub struct AllocArgs {
     /// Search budget in nodes (deterministic).
     #[arg(long, value_name = "N", default_value_t = Limits::default().nodes)]
     pub nodes: u64,
-    /// How many slices near its consumers a buffer is spread over first.
-    #[arg(long, value_name = "K", default_value_t = Options::default().spread)]
-    pub spread: u32,
+    /// How many slices near its consumers a buffer is spread over first (default:
+    /// enough banks for every VXM ALU to read two operands per cycle; 16 slices on tsp).
+    #[arg(long, value_name = "K")]
+    pub spread: Option<u32>,
 }
 
 pub fn run(
