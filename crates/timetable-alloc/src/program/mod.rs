@@ -46,7 +46,7 @@ use timetable_ir::registry::UnitClass;
 use timetable_ir::target::{Target, UnitId};
 
 /// How hard and how widely to place.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Options {
     /// The search budget, shared by every bank and every attempt of a
     /// function.
@@ -55,15 +55,6 @@ pub struct Options {
     /// before it goes farther (the [`Policy::Traffic`] window). `None`:
     /// [`default_spread`].
     pub spread: Option<u32>,
-}
-
-impl Default for Options {
-    fn default() -> Options {
-        Options {
-            limits: Limits::default(),
-            spread: None,
-        }
-    }
 }
 
 /// Enough slices for every VXM ALU to read two operands per cycle, each from
