@@ -155,26 +155,32 @@ fn a_scheduled_module_keeps_every_slice_and_bank() {
     assert_eq!(placements(&out)[2].1.addr, 0);
 }
 
+/// `SCHEDULED` with %s unplaced, read at `read_at`, and another input %b in
+/// bank 1 of mem.1 read at cycle 6; %a's second read moved to `a_at`.
+fn with_new_buffer(read_at: u64, a_at: u64) -> Module {
+    let text = SCHEDULED
+        .replace(
+            "%s = mem.alloc() {mem = {addr = 8, bank = 1, slice = 1}}",
+            "%s = mem.alloc()",
+        )
+        .replace(
+            "%y: mem<1xf32>",
+            "%b: mem<1xf32> {mem = {addr = 0, bank = 1, slice = 1}, role = \"input\"}, %y: mem<1xf32>",
+        )
+        .replace(
+            "%z = mem.read(%s) {at = 6",
+            &format!("%b0 = mem.read(%b) {{at = 6, index = 0, stream = \"e0\", unit = \"mem.1\"}} : (mem<1xf32>) -> vec<f32>\n    %z = mem.read(%s) {{at = {read_at}"),
+        )
+        .replace("%x1 = mem.read(%a) {at = 7", &format!("%x1 = mem.read(%a) {{at = {a_at}"));
+    parse(&text)
+}
+
 #[test]
 fn a_new_buffer_in_a_schedule_goes_to_its_slice_and_a_bank_free_in_its_cycles() {
-    // %s loses its placement. Bank 0 of mem.1 is busy at cycles 0 and 7 (%a),
-    // bank 1 at cycle 6 (%b): %s, accessed at 5 and `read_at`, must take the
-    // bank free at both.
+    // Bank 0 of mem.1 is busy at cycles 0 and 7 (%a), bank 1 at cycle 6
+    // (%b): %s, accessed at 5 and `read_at`, must take the bank free at both.
     for (read_at, bank) in [(6, 0), (7, 1)] {
-        let text = SCHEDULED
-            .replace(
-                "%s = mem.alloc() {mem = {addr = 8, bank = 1, slice = 1}}",
-                "%s = mem.alloc()",
-            )
-            .replace(
-                "%y: mem<1xf32>",
-                "%b: mem<1xf32> {mem = {addr = 0, bank = 1, slice = 1}, role = \"input\"}, %y: mem<1xf32>",
-            )
-            .replace(
-                "%z = mem.read(%s) {at = 6",
-                &format!("%b0 = mem.read(%b) {{at = 6, index = 0, stream = \"e0\", unit = \"mem.1\"}} : (mem<1xf32>) -> vec<f32>\n    %z = mem.read(%s) {{at = {read_at}"),
-            );
-        let mut module = parse(&text);
+        let mut module = with_new_buffer(read_at, 7);
         allocate(&mut module, tiny(), &options()).unwrap();
         let s = placements(&module)
             .into_iter()
@@ -185,6 +191,18 @@ fn a_new_buffer_in_a_schedule_goes_to_its_slice_and_a_bank_free_in_its_cycles() 
         let diags = module_check::check_module(&module, tiny());
         assert!(diags.is_empty(), "{}", diags[0]);
     }
+    // With %a read at 5 as well, no bank of mem.1 is free at both 5 and 6.
+    let mut module = with_new_buffer(6, 5);
+    let diags = allocate(&mut module, tiny(), &options()).unwrap_err();
+    assert_eq!(diags[0].code, codes::NO_PLACEMENT);
+    assert!(
+        diags[0]
+            .notes
+            .iter()
+            .any(|n| n.contains("runs its memory ops on `mem.1`")),
+        "{:?}",
+        diags[0].notes
+    );
 }
 
 #[test]

@@ -197,7 +197,12 @@ fn scheduled_pin(
     value: Handle<Value>,
     geometry: &Geometry,
 ) -> Result<Pin, Diagnostic> {
-    if let Some(p) = machine::placement(func, value) {
+    // (Verified modules have placements and units on the chip; others are
+    // treated as if those were missing.)
+    if let Some(p) = machine::placement(func, value)
+        && p.slice < geometry.slices
+        && p.bank < geometry.banks
+    {
         return Ok(Pin::Bin {
             bin: geometry.bin(p.slice, p.bank),
             addr: u64::from(p.addr),
@@ -209,7 +214,10 @@ fn scheduled_pin(
         let Ok(Some(slot)) = Slot::read(op) else {
             continue;
         };
-        if slot.unit.class != UnitClass::Mem || !accesses_of(op, value) {
+        if slot.unit.class != UnitClass::Mem
+            || slot.unit.index >= geometry.slices
+            || !accesses_of(op, value)
+        {
             continue;
         }
         match slice {

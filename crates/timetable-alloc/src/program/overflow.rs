@@ -4,7 +4,7 @@
 
 use super::Geometry;
 use super::assign::NoRoom;
-use super::collect::{Buffers, ItemId};
+use super::collect::{Buffers, ItemId, Pin};
 use super::fill::BankFill;
 use super::peak::{live_at, peak};
 use crate::codes;
@@ -127,9 +127,16 @@ pub(crate) fn no_room(
         func.value_span(item.value),
         format!("`%{name}` needs {} words in one bank", item.words),
     );
-    with_live(diag, func, buffers, &live, base, failure.time)
+    let diag = with_live(diag, func, buffers, &live, base, failure.time)
         .note(geometry.describe(target))
-        .note("every bank that could take it is too full at that moment; nothing is spilled")
+        .note("every bank that could take it is too full at that moment; nothing is spilled");
+    match item.pin {
+        Pin::Slice(slice) => diag.note(format!(
+            "the schedule runs its memory ops on `mem.{slice}`, so it needs a bank of that slice \
+             that no other buffer accesses in any of its cycles"
+        )),
+        _ => diag,
+    }
 }
 
 /// A bank whose buffers did not pack within its words (nor within the search
