@@ -67,7 +67,11 @@ pub fn transpose(inputs: &[&Lanes], g: usize) -> Option<Vec<Lanes>> {
 fn transpose_typed<T: Elem>(_first: &[T], inputs: &[&Lanes], g: usize) -> Option<Vec<Lanes>> {
     let srcs: Vec<&[T]> = inputs.iter().map(|l| T::slice(l)).collect::<Option<_>>()?;
     let lanes = srcs[0].len();
-    if g == 0 || srcs.len() != g || srcs.iter().any(|s| s.len() != lanes) || !lanes.is_multiple_of(g) {
+    if g == 0
+        || srcs.len() != g
+        || srcs.iter().any(|s| s.len() != lanes)
+        || !lanes.is_multiple_of(g)
+    {
         return None;
     }
     let out = (0..g)

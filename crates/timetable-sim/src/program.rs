@@ -221,7 +221,7 @@ impl<'f> Program<'f> {
     }
 
     /// The first contents of every buffer: inputs from `inputs` (in input order), constants
-    /// from their data; `None` where the buffer starts unwritten. Inputs must have the
+    /// from their data, outputs zero; `None` where the buffer starts unwritten (scratch). Inputs must have the
     /// buffer's host shape and element type.
     pub fn initial_contents(
         &self,
@@ -263,7 +263,12 @@ impl<'f> Program<'f> {
                     Some(b.vectors_of(t, lanes))
                 }
                 BufferKind::Const(v) => Some(v.clone()),
-                BufferKind::Output { .. } | BufferKind::Scratch => None,
+                // The host zeroes output buffers (docs/semantics.md, section 7).
+                BufferKind::Output { .. } => Some(vec![
+                    Lanes::zeros(b.elem, lanes as usize);
+                    b.vectors as usize
+                ]),
+                BufferKind::Scratch => None,
             })
             .collect();
         if diags.is_empty() {

@@ -64,7 +64,7 @@ pub fn run(
                         return Err(vec![
                             Diagnostic::error(
                                 codes::READ_UNWRITTEN,
-                                format!("`mem.read` of vector {index} of `%{}`, which nothing wrote before", b.name),
+                                format!("`mem.read` reads `%{}`[{index}], which nothing writes before it", b.name),
                             )
                             .primary(span, "reads memory that was never written")
                             .secondary(b.span, "the buffer"),

@@ -125,10 +125,8 @@ impl fmt::Display for Bindings {
 #[derive(Clone, Debug)]
 pub struct HostOutput {
     pub name: String,
-    /// Every vector of the buffer, padding lanes included (never written: zero).
+    /// Every vector of the buffer, padding lanes included.
     pub vectors: Vec<Lanes>,
-    /// Vectors the program never wrote.
-    pub unwritten: usize,
     /// The host's view: the buffer's `tensor` (padding dropped), else `vectors x lanes`.
     pub tensor: Tensor,
 }
@@ -142,7 +140,6 @@ impl HostOutput {
                 .iter()
                 .map(|v| v.cloned().unwrap_or_else(|| zero.clone()))
                 .collect(),
-            unwritten: vectors.iter().filter(|v| v.is_none()).count(),
             tensor: buffer.tensor_of(vectors, lanes),
         }
     }

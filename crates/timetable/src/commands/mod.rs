@@ -3,6 +3,8 @@
 mod fmt;
 mod generate;
 mod opt;
+pub mod run;
+pub mod sim;
 mod target;
 
 use crate::cli::{Cli, Command};
@@ -39,5 +41,7 @@ pub fn dispatch(cli: &Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Co
         Command::Opt(args) => opt::run(args, &targets, stdout, stderr),
         Command::Target(cmd) => target::run(cmd, &targets, stdout),
         Command::Gen(args) => generate::run(args, &targets, stdout),
+        Command::Sim(args) => sim::run(args, &targets, stdout),
+        Command::Run(args) => run::run(args, &targets, stdout),
     }
 }
