@@ -7,21 +7,22 @@ use crate::kernels;
 use crate::lanes::Lanes;
 use crate::movement;
 use crate::program::Kind;
+use std::ops::Deref;
 use timetable_ir::target::IntOverflow;
 
 /// Computes the results of a data op into `out` (one entry per result; storage reused).
 /// `group` is the target's transpose group. Other kinds are not data ops: an error.
-pub fn compute(
+pub fn compute<L: Deref<Target = Lanes>>(
     kind: &Kind,
     ov: IntOverflow,
     group: usize,
-    operands: &[&Lanes],
+    operands: &[L],
     out: &mut [Lanes],
 ) -> Result<(), String> {
     match kind {
         Kind::Lane(k) => kernels::apply(*k, ov, operands, &mut out[0]).map_err(|e| e.0),
         Kind::Move(m) => {
-            movement::apply(m, operands[0], &mut out[0]);
+            movement::apply(m, &operands[0], &mut out[0]);
             Ok(())
         }
         Kind::Transpose => {

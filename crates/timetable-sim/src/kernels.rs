@@ -3,9 +3,11 @@
 //! operation and overflow mode once, outside a branch-free loop over a slice, and writes
 //! into a caller-provided vector so the simulator can reuse storage.
 
-use crate::arith::{Arith, Float, Transcendental, convert};
+use crate::arith::{Arith, F16_NAN_BITS, Float, Transcendental, canon, convert};
 use crate::lanes::{Elem, Lanes};
+use half::slice::HalfFloatSliceExt;
 use half::{bf16, f16};
+use std::ops::Deref;
 use timetable_ir::registry::LaneOp;
 use timetable_ir::target::IntOverflow;
 use timetable_ir::types::ElemType;
@@ -70,10 +72,10 @@ pub struct KernelError(pub String);
 
 /// Runs a kernel on `operands`, writing the result into `out` (its storage is reused when
 /// the element type matches).
-pub fn apply(
+pub fn apply<L: Deref<Target = Lanes>>(
     kernel: Kernel,
     ov: IntOverflow,
-    operands: &[&Lanes],
+    operands: &[L],
     out: &mut Lanes,
 ) -> Result<(), KernelError> {
     if operands.len() != kernel.arity() {
@@ -88,13 +90,13 @@ pub fn apply(
         return Err(KernelError("operands differ in length".into()));
     }
     match kernel {
-        Kernel::Binary(op) => binary(op, ov, operands[0], operands[1], out),
-        Kernel::Unary(op) => unary(op, operands[0], out),
+        Kernel::Binary(op) => binary(op, ov, &operands[0], &operands[1], out),
+        Kernel::Unary(op) => unary(op, &operands[0], out),
         Kernel::Cast(to) => {
-            cast(operands[0], to, ov, out);
+            cast(&operands[0], to, ov, out);
             Ok(())
         }
-        Kernel::Select => select(operands[0], operands[1], operands[2], out),
+        Kernel::Select => select(&operands[0], &operands[1], &operands[2], out),
     }
 }
 
@@ -177,11 +179,74 @@ fn binary(
 }
 
 fn unary_float<T: Float>(op: Unary, a: &[T], out: &mut Lanes) {
+    use Transcendental as T_;
     let o = output::<T>(out, a.len());
+    // One loop per function, so the function is not chosen again for every lane.
     match op {
         Unary::Relu => map1(a, o, T::relu),
-        Unary::Transcendental(t) => map1(a, o, |x| t.eval(x)),
+        Unary::Transcendental(T_::Exp) => map1(a, o, |x| T_::Exp.eval(x)),
+        Unary::Transcendental(T_::Tanh) => map1(a, o, |x| T_::Tanh.eval(x)),
+        Unary::Transcendental(T_::Rsqrt) => map1(a, o, |x| T_::Rsqrt.eval(x)),
+        Unary::Transcendental(T_::Recip) => map1(a, o, |x| T_::Recip.eval(x)),
     }
+}
+
+/// A lane function known at compile time, so loops over it inline completely.
+trait LaneFn {
+    fn call(x: f32) -> f32;
+}
+
+macro_rules! lane_fns {
+    ($($name:ident => $t:expr),*) => {$(
+        struct $name;
+        impl LaneFn for $name {
+            #[inline(always)]
+            fn call(x: f32) -> f32 {
+                $t.eval(x)
+            }
+        }
+    )*};
+}
+
+lane_fns!(ExpFn => Transcendental::Exp, TanhFn => Transcendental::Tanh,
+    RsqrtFn => Transcendental::Rsqrt, RecipFn => Transcendental::Recip);
+
+#[inline(always)]
+fn map_fn<F: LaneFn>(a: &[f32], o: &mut [f32]) {
+    for (o, &x) in o.iter_mut().zip(a) {
+        *o = F::call(x);
+    }
+}
+
+#[inline(always)]
+fn each(t: Transcendental, a: &[f32], o: &mut [f32]) {
+    match t {
+        Transcendental::Exp => map_fn::<ExpFn>(a, o),
+        Transcendental::Tanh => map_fn::<TanhFn>(a, o),
+        Transcendental::Rsqrt => map_fn::<RsqrtFn>(a, o),
+        Transcendental::Recip => map_fn::<RecipFn>(a, o),
+    }
+}
+
+/// [`each`] compiled for 256-bit vectors.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn each_avx2(t: Transcendental, a: &[f32], o: &mut [f32]) {
+    each(t, a, o)
+}
+
+/// The f32 transcendentals over a slice: the hottest loops of float programs. On x86-64
+/// with AVX2 the same code is compiled for 256-bit vectors (the same IEEE operations in the
+/// same order, so the same bits as the baseline build).
+fn transcendental_f32(t: Transcendental, a: &[f32], out: &mut Lanes) {
+    let o = output::<f32>(out, a.len());
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU has AVX2 (checked just above).
+        unsafe { each_avx2(t, a, o) };
+        return;
+    }
+    each(t, a, o)
 }
 
 fn relu_int<T: Arith>(a: &[T], out: &mut Lanes) {
@@ -193,6 +258,7 @@ fn unary(op: Unary, a: &Lanes, out: &mut Lanes) -> Result<(), KernelError> {
         (Unary::Relu, Lanes::I8(v)) => relu_int(v, out),
         (Unary::Relu, Lanes::I16(v)) => relu_int(v, out),
         (Unary::Relu, Lanes::I32(v)) => relu_int(v, out),
+        (Unary::Transcendental(t), Lanes::F32(v)) => transcendental_f32(t, v, out),
         (_, Lanes::F16(v)) => unary_float(op, v, out),
         (_, Lanes::BF16(v)) => unary_float(op, v, out),
         (_, Lanes::F32(v)) => unary_float(op, v, out),
@@ -235,7 +301,26 @@ fn cast_from<S: Arith>(a: &[S], to: ElemType, ov: IntOverflow, out: &mut Lanes) 
 
 /// Converts every element to `to` (docs/semantics.md, section 4).
 pub fn cast(a: &Lanes, to: ElemType, ov: IntOverflow, out: &mut Lanes) {
-    with_lanes!(a, v => cast_from(v, to, ov, out))
+    // f32 <-> f16 (the MXM's operand type) in bulk: F16C converts 8 lanes at once with the
+    // same round-to-nearest-even; NaNs are made canonical afterwards.
+    match (a, to) {
+        (Lanes::F32(v), ElemType::F16) => {
+            let o = output::<f16>(out, v.len());
+            o.convert_from_f32_slice(v);
+            for x in o.iter_mut() {
+                let b = x.to_bits();
+                *x = f16::from_bits(if b & 0x7fff > 0x7c00 { F16_NAN_BITS } else { b });
+            }
+        }
+        (Lanes::F16(v), ElemType::F32) => {
+            let o = output::<f32>(out, v.len());
+            v.convert_to_f32_slice(o);
+            for x in o.iter_mut() {
+                *x = canon(*x);
+            }
+        }
+        _ => with_lanes!(a, v => cast_from(v, to, ov, out)),
+    }
 }
 
 #[cfg(test)]
@@ -280,6 +365,31 @@ mod tests {
         let x = Lanes::F32(vec![2.5, -2.5, 1e10]);
         let i = run(Kernel::Cast(ElemType::I16), Wrap, &[&x]);
         assert!(i.bits_eq(&Lanes::I16(vec![2, -2, i16::MAX])));
+    }
+
+    #[test]
+    fn bulk_f16_casts_equal_element_casts() {
+        let x: Vec<f32> = (0..4000)
+            .map(|i| f32::from_bits((i as u32).wrapping_mul(2_654_435_761)))
+            .chain([
+                65519.996,
+                65520.0,
+                -0.0,
+                f32::INFINITY,
+                2f32.powi(-25),
+                f32::NAN,
+            ])
+            .collect();
+        let bulk = run(Kernel::Cast(ElemType::F16), Wrap, &[&Lanes::F32(x.clone())]);
+        let each: Vec<f16> = x.iter().map(|&v| convert::<f32, f16>(v, Wrap)).collect();
+        assert!(bulk.bits_eq(&Lanes::F16(each.clone())));
+        let back = run(
+            Kernel::Cast(ElemType::F32),
+            Wrap,
+            &[&Lanes::F16(each.clone())],
+        );
+        let each_back: Vec<f32> = each.iter().map(|&v| convert::<f16, f32>(v, Wrap)).collect();
+        assert!(back.bits_eq(&Lanes::F32(each_back)));
     }
 
     #[test]

@@ -19,6 +19,13 @@ pub enum Lanes {
     F32(Vec<f32>),
 }
 
+impl Default for Lanes {
+    /// No elements (storage to be filled by a kernel).
+    fn default() -> Self {
+        Lanes::I8(Vec::new())
+    }
+}
+
 /// Applies a generic expression to the vector inside a [`Lanes`], whatever its type.
 macro_rules! with_lanes {
     ($lanes:expr, $v:ident => $body:expr) => {

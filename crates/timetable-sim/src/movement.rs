@@ -2,6 +2,7 @@
 //! computed on, so one generic implementation serves every element type.
 
 use crate::lanes::{Elem, Lanes};
+use std::ops::Deref;
 
 /// A single-vector SXM op, decoded.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -58,13 +59,17 @@ pub fn apply(m: &Movement, x: &Lanes, out: &mut Lanes) {
 
 /// `sxm.transpose`: `g` vectors in, `g` out; within each superlane block of `g` lanes,
 /// `out_i[s·g + j] = in_j[s·g + i]`. `None` if the operands differ in type or length.
-pub fn transpose(inputs: &[&Lanes], g: usize) -> Option<Vec<Lanes>> {
-    let first = inputs.first()?;
+pub fn transpose<L: Deref<Target = Lanes>>(inputs: &[L], g: usize) -> Option<Vec<Lanes>> {
+    let first: &Lanes = inputs.first()?;
     with_lanes!(first, v => transpose_typed(v, inputs, g))
 }
 
 /// `_first` fixes `T` to the first operand's type.
-fn transpose_typed<T: Elem>(_first: &[T], inputs: &[&Lanes], g: usize) -> Option<Vec<Lanes>> {
+fn transpose_typed<T: Elem, L: Deref<Target = Lanes>>(
+    _first: &[T],
+    inputs: &[L],
+    g: usize,
+) -> Option<Vec<Lanes>> {
     let srcs: Vec<&[T]> = inputs.iter().map(|l| T::slice(l)).collect::<Option<_>>()?;
     let lanes = srcs[0].len();
     if g == 0

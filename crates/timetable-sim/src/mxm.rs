@@ -6,6 +6,7 @@
 use crate::arith::Accumulate;
 use crate::lanes::{Elem, Lanes};
 use crate::sums;
+use half::slice::HalfFloatSliceExt;
 use half::{bf16, f16};
 use timetable_ir::target::IntOverflow;
 use timetable_ir::types::ElemType;
@@ -97,7 +98,8 @@ impl Plane {
             }
             Lanes::F16(v) => {
                 self.float_w.resize(l * l, 0.0);
-                widen_into(v, &mut self.float_w[range]);
+                // Exact widening, eight lanes at a time.
+                v.convert_to_f32_slice(&mut self.float_w[range]);
             }
             Lanes::BF16(v) => {
                 self.float_w.resize(l * l, 0.0);

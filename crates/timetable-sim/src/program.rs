@@ -67,16 +67,6 @@ impl Buffer {
         );
         v
     }
-
-    /// The host tensor held by these vectors (`None` vectors read as zero).
-    pub fn tensor_of(&self, vectors: &[Option<&Lanes>], lanes: u32) -> Tensor {
-        let zero = Lanes::zeros(self.elem, lanes as usize);
-        let v: Vec<Lanes> = vectors
-            .iter()
-            .map(|v| v.cloned().unwrap_or_else(|| zero.clone()))
-            .collect();
-        Tensor::from_vectors(self.host_shape(lanes), &v, lanes as usize)
-    }
 }
 
 /// One instruction, decoded.

@@ -121,7 +121,7 @@ impl Prepared<'_> {
                     .map(|o| {
                         o.outputs
                             .iter()
-                            .map(|h| (format!("%{}", h.name), h.tensor.clone()))
+                            .map(|h| (format!("%{}", h.name), h.tensor()))
                             .collect()
                     })
                     .unwrap_or_default();
@@ -136,7 +136,7 @@ impl Prepared<'_> {
                     outputs: out
                         .outputs
                         .into_iter()
-                        .map(|h| (format!("%{}", h.name), h.tensor))
+                        .map(|h| (format!("%{}", h.name), h.tensor()))
                         .collect(),
                     sim: None,
                 })

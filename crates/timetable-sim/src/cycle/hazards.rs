@@ -18,16 +18,23 @@ impl Machine<'_> {
         }
     }
 
-    fn value_name(&self, v: usize) -> String {
+    /// `%name` of a value by dense id.
+    fn value_name(&self, dense: u32) -> String {
         let func = self.program.func;
+        let v = self.plan.arena_of_dense[dense as usize] as usize;
         format!("%{}", func.value(timetable_ir::Handle::new(v)).name)
+    }
+
+    fn producer(&self, dense: u32) -> Prod {
+        self.plan.producer[self.plan.arena_of_dense[dense as usize] as usize]
+            .expect("produced values have producers")
     }
 
     fn unit_at(&self, pos: u32) -> String {
         self.target.positions()[pos as usize].to_string()
     }
 
-    fn produced_label(&self, v: usize, p: &Prod) -> (timetable_ir::Span, String) {
+    fn produced_label(&self, v: u32, p: &Prod) -> (timetable_ir::Span, String) {
         (
             self.span(p.instr),
             format!(
@@ -75,7 +82,7 @@ fn dir_name(d: Direction) -> &'static str {
 
 pub(super) fn collision(m: &Machine, i: u32, other_value: u32, stream: StreamId) -> Diagnostic {
     let t = &m.plan.timed[i as usize];
-    let other = m.plan.producer[other_value as usize].map_or(i, |p| p.instr);
+    let other = m.producer(other_value).instr;
     Diagnostic::error(
         codes::STREAM_COLLISION,
         format!(
@@ -93,12 +100,12 @@ pub(super) fn collision(m: &Machine, i: u32, other_value: u32, stream: StreamId)
 pub(super) fn stream_read(
     m: &Machine,
     i: u32,
-    v: usize,
-    prod: &Prod,
+    v: u32,
     q: u32,
     k: u32,
     found: Option<u32>,
 ) -> Diagnostic {
+    let prod = &m.producer(v);
     let stream = prod.group.stream(k);
     let name = m.value_name(v);
     let (t, unit) = (m.cycle, m.unit_at(q));
@@ -130,19 +137,17 @@ pub(super) fn stream_read(
                 )
                 .primary(m.span(i), format!("expects {name}")),
                 Some(w) => {
-                    let wname = m.value_name(w as usize);
+                    let wname = m.value_name(w);
                     let d = Diagnostic::error(
                         codes::STREAM_WRONG_VALUE,
                         format!("{} reads {stream} at `{unit}` in cycle {t} and finds {wname}, not {name}", m.describe(i)),
                     )
                     .primary(m.span(i), format!("expects {name}"));
-                    match m.plan.producer[w as usize] {
-                        Some(o) => d.secondary(
-                            m.span(o.instr),
-                            format!("{wname} comes from here: on {} at `{}` in cycle {}", o.group.stream(0), m.unit_at(o.pos), o.cycle),
-                        ),
-                        None => d,
-                    }
+                    let o = m.producer(w);
+                    d.secondary(
+                        m.span(o.instr),
+                        format!("{wname} comes from here: on {} at `{}` in cycle {}", o.group.stream(0), m.unit_at(o.pos), o.cycle),
+                    )
                 }
             };
             if a == t {

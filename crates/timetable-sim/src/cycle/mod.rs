@@ -23,11 +23,11 @@ use crate::mxm::Plane;
 use crate::program::{Kind, Program};
 use crate::reference::{HostOutput, MachineOutputs};
 use crate::tensor::Tensor;
-use plan::{NONE, StoreOrigin};
+use plan::{Action, Issue, NONE, Read, StoreOrigin};
 use std::rc::Rc;
 use timetable_ir::diag::{Diagnostic, Diagnostics};
-use timetable_ir::registry::UnitClass;
 use timetable_ir::target::{Direction, Target};
+use timetable_ir::types::ElemType;
 
 /// How to run.
 #[derive(Clone, Debug)]
@@ -72,34 +72,73 @@ pub struct SimRun {
     pub trace: Option<String>,
 }
 
-/// Simulates a scheduled function on `inputs` (one tensor per input buffer, in order).
-/// Errors are problems found before the run (missing slots or placements, buffers outside
-/// memory, bad inputs); hazards met during the run are in [`SimRun::diags`].
+/// A scheduled function ready to simulate: everything about it that does not depend on
+/// the run is computed once, here.
+pub struct Simulator<'p> {
+    program: &'p Program<'p>,
+    target: &'p Target,
+    plan: Plan,
+    report: Report,
+}
+
+impl<'p> Simulator<'p> {
+    /// Prepares `program` with `inputs` (one tensor per input buffer, in order). Errors are
+    /// problems found before the run: missing slots or placements, buffers outside
+    /// memory, bad inputs.
+    pub fn new(
+        program: &'p Program<'p>,
+        target: &'p Target,
+        inputs: &[Tensor],
+    ) -> Result<Self, Diagnostics> {
+        let plan = Plan::new(program, target, inputs)?;
+        let report = Report::new(program, target, &plan);
+        Ok(Simulator {
+            program,
+            target,
+            plan,
+            report,
+        })
+    }
+
+    pub fn report(&self) -> &Report {
+        &self.report
+    }
+
+    /// Runs the cycle loop. Hazards met are in [`SimRun::diags`].
+    pub fn run(&self, config: &SimConfig) -> SimRun {
+        let mut m = Machine::new(self.program, self.target, &self.plan, config);
+        m.run();
+        let outputs = m.diags.is_empty().then(|| m.outputs()).flatten();
+        let trace = config
+            .trace
+            .then(|| trace::trace(self.program, self.target, &self.plan, &m.hazards).to_string());
+        SimRun {
+            outputs,
+            diags: m.diags,
+            hazards: m.hazards,
+            cycles_run: m.cycle,
+            report: self.report.clone(),
+            trace,
+        }
+    }
+}
+
+/// Prepares and runs in one call (see [`Simulator`]).
 pub fn simulate(
     program: &Program,
     target: &Target,
     inputs: &[Tensor],
     config: &SimConfig,
 ) -> Result<SimRun, Diagnostics> {
-    let plan = Plan::new(program, target, inputs)?;
-    let report = Report::new(program, target, &plan);
-    let mut m = Machine::new(program, target, &plan, config);
-    m.run();
-    let outputs = m.diags.is_empty().then(|| m.outputs()).flatten();
-    let trace = config
-        .trace
-        .then(|| trace::trace(program, target, &plan, &m.hazards).to_string());
-    Ok(SimRun {
-        outputs,
-        diags: m.diags,
-        hazards: m.hazards,
-        cycles_run: m.cycle,
-        report,
-        trace,
-    })
+    Ok(Simulator::new(program, target, inputs)?.run(config))
 }
 
-/// One stream slot: the value in it and where and when it was put there.
+/// The pool of an element type.
+fn pool_of(e: ElemType) -> usize {
+    ElemType::ALL.iter().position(|&x| x == e).unwrap_or(0)
+}
+
+/// One stream slot: the value in it (dense id) and where and when it was put there.
 #[derive(Clone, Copy, Debug)]
 struct StreamSlot {
     value: u32,
@@ -113,9 +152,9 @@ const EMPTY: StreamSlot = StreamSlot {
     pos: 0,
 };
 
-/// Something that happens when a latency has passed.
+/// Something that happens when a latency has passed; the number is the issue index.
 enum Event {
-    /// The instruction's results appear on their streams.
+    /// The results appear on their streams.
     Produce(u32),
     /// A `mem.write` lands in its words.
     Commit(u32),
@@ -133,12 +172,15 @@ struct Machine<'a> {
     width: u32,
     streams: u32,
     cycle: u64,
+    /// `cycle % width`, for stream ring indices.
+    cycle_mod: u32,
     /// `[direction][stream][ring index]`.
     slots: Vec<StreamSlot>,
-    /// Data of each value (by value index) until its last reader has read it.
+    /// Data of each value (dense id) until its last reader has read it.
     values: Vec<Option<Rc<Lanes>>>,
     readers_left: Vec<u32>,
-    /// Store tag of every memory word, bank after bank.
+    /// Every memory word, bank after bank: the store it holds plus one (0: empty), so
+    /// the table starts as zeroed memory.
     words: Vec<u32>,
     store_data: Vec<Option<Rc<Lanes>>>,
     store_left: Vec<u32>,
@@ -160,6 +202,10 @@ struct Machine<'a> {
     /// After the first hazard, values are no longer computed (only checked).
     failed: bool,
     stopped: bool,
+    /// Vector storage no value holds any more, by element type, reused for new results.
+    pools: [Vec<Rc<Lanes>>; 6],
+    /// The operands of the op being issued (kept to reuse its storage).
+    operands: Vec<Rc<Lanes>>,
     diags: Diagnostics,
     hazards: Vec<Hazard>,
 }
@@ -184,10 +230,11 @@ impl<'a> Machine<'a> {
             width,
             streams,
             cycle: 0,
+            cycle_mod: 0,
             slots: vec![EMPTY; 2 * (streams * width) as usize],
-            values: vec![None; program.func.values.len()],
-            readers_left: plan.readers.clone(),
-            words: vec![NONE; banks * target.mem.words_per_bank as usize],
+            values: vec![None; plan.dense_readers.len()],
+            readers_left: plan.dense_readers.clone(),
+            words: vec![0; banks * target.mem.words_per_bank as usize],
             store_data: plan.host_data.clone(),
             store_left: plan.store_readers.clone(),
             store_landed: vec![u64::MAX; plan.stores.len()],
@@ -203,13 +250,16 @@ impl<'a> Machine<'a> {
             bank_use: vec![(u64::MAX, 0); banks],
             failed: false,
             stopped: false,
+            pools: Default::default(),
+            operands: Vec::new(),
             diags: Vec::new(),
             hazards: Vec::new(),
         };
         // The host's data is in memory before cycle 0.
         for (s, origin) in plan.stores.iter().enumerate() {
             if let StoreOrigin::Host { buffer, index } = *origin {
-                m.land_store(s as u32, buffer, index, 0);
+                let words = m.bank_words(buffer, index);
+                m.land_store(s as u32, words, 0);
             }
         }
         m
@@ -218,11 +268,11 @@ impl<'a> Machine<'a> {
     // ---- the loop ---------------------------------------------------------------
 
     fn run(&mut self) {
-        let order = &self.plan.order;
+        let issues = &self.plan.issues;
         let mut next = 0;
         let mask = self.events.len() as u64 - 1;
         loop {
-            let next_issue = order.get(next).map(|&i| self.plan.timed[i as usize].at);
+            let next_issue = issues.get(next).map(|i| i.at);
             let next_event = (self.pending > 0).then(|| {
                 (self.cycle..)
                     .find(|c| !self.events[(c & mask) as usize].is_empty())
@@ -234,7 +284,7 @@ impl<'a> Machine<'a> {
             if let Some(max) = self.config.max_cycles
                 && cycle > max
             {
-                let instr = order.get(next).copied().unwrap_or(0);
+                let instr = issues.get(next).map_or(0, |i| i.instr);
                 self.diags.push(
                     Diagnostic::error(
                         codes::MAX_CYCLES,
@@ -249,16 +299,21 @@ impl<'a> Machine<'a> {
                 break;
             }
             self.cycle = cycle;
-            let bucket = std::mem::take(&mut self.events[(cycle & mask) as usize]);
+            self.cycle_mod = (cycle % u64::from(self.width)) as u32;
+            let mut bucket = std::mem::take(&mut self.events[(cycle & mask) as usize]);
             self.pending -= bucket.len();
-            for e in bucket {
+            for e in bucket.drain(..) {
                 self.land(e);
             }
-            while let Some(&i) = order.get(next) {
-                if self.plan.timed[i as usize].at != cycle || self.stopped {
+            // Give the bucket's storage back to the ring.
+            if self.events[(cycle & mask) as usize].is_empty() {
+                self.events[(cycle & mask) as usize] = bucket;
+            }
+            while let Some(issue) = issues.get(next) {
+                if issue.at != cycle || self.stopped {
                     break;
                 }
-                self.issue(i);
+                self.issue(next as u32, issue);
                 next += 1;
             }
             if self.stopped {
@@ -278,17 +333,17 @@ impl<'a> Machine<'a> {
     }
 
     fn land(&mut self, e: Event) {
+        let issues = &self.plan.issues;
         match e {
-            Event::Produce(i) => self.land_results(i),
-            Event::Commit(i) => {
-                let Kind::Write { buffer, index } = self.program.instrs[i as usize].kind else {
+            Event::Produce(k) => self.land_results(&issues[k as usize]),
+            Event::Commit(k) => {
+                let Action::Write { access, store } = issues[k as usize].action else {
                     unreachable!("commits come from writes")
                 };
-                let s = self.plan.store_of[i as usize];
-                self.land_store(s, buffer, index, self.cycle);
+                self.land_store(store, access.words(), self.cycle);
             }
-            Event::Row(i, data) => self.land_row(i, data),
-            Event::Accumulate(i, sum) => self.land_accumulate(i, sum),
+            Event::Row(k, data) => self.land_row(&issues[k as usize], data),
+            Event::Accumulate(k, sum) => self.land_accumulate(&issues[k as usize], sum),
         }
     }
 
@@ -318,120 +373,144 @@ impl<'a> Machine<'a> {
 
     // ---- issuing ----------------------------------------------------------------
 
-    fn issue(&mut self, i: u32) {
-        let instr = &self.program.instrs[i as usize];
-        let timed = &self.plan.timed[i as usize];
-        self.check_issue_rate(i);
-        let mut operands = Vec::with_capacity(instr.operands.len());
+    fn issue(&mut self, k: u32, issue: &Issue) {
+        let i = issue.instr;
+        if issue.capacity > 0 {
+            self.check_issue_rate(issue);
+        }
+        let mut operands = std::mem::take(&mut self.operands);
         let mut ok = true;
-        for &v in &instr.operands {
-            match self.read_stream(i, v, timed.pos) {
+        for read in &self.plan.reads[issue.reads.0 as usize..issue.reads.1 as usize] {
+            match self.read_stream(i, read, issue.pos) {
                 Some(d) => operands.push(d),
                 None => ok = false,
             }
         }
         let compute = ok && !self.failed;
         let ov = self.target.int_overflow;
-        match &instr.kind {
-            Kind::Read { buffer, index } => {
-                self.check_bank(i, *buffer);
-                let data = self.read_memory(i, *buffer, *index);
-                self.values[instr.results[0]] = data.filter(|_| compute);
-                self.schedule(timed.latency, Event::Produce(i));
+        match &issue.action {
+            &Action::Read { access, store } => {
+                self.check_bank(i, &access);
+                let data = self.read_memory(i, &access, store);
+                let r = self.plan.productions[issue.productions.0 as usize].value;
+                self.values[r as usize] = data.filter(|_| compute);
+                self.schedule(issue.latency, Event::Produce(k));
             }
-            Kind::Write { buffer, .. } => {
-                self.check_bank(i, *buffer);
-                let s = self.plan.store_of[i as usize] as usize;
-                self.store_data[s] = operands.pop().filter(|_| compute);
-                self.schedule(timed.latency, Event::Commit(i));
+            &Action::Write { access, store } => {
+                self.check_bank(i, &access);
+                self.store_data[store as usize] = operands.pop().filter(|_| compute);
+                self.schedule(issue.latency, Event::Commit(k));
             }
-            Kind::Load { plane, .. } => {
-                self.check_plane(i, *plane);
-                self.schedule(
-                    timed.latency,
-                    Event::Row(i, operands.pop().filter(|_| compute)),
-                );
+            &Action::Load { plane, .. } => {
+                self.check_plane(i, plane);
+                let row = operands.pop().filter(|_| compute);
+                self.schedule(issue.latency, Event::Row(k, row));
             }
-            Kind::Mac { plane, .. } => {
-                self.check_plane(i, *plane);
-                let rows_ok = self.check_rows(i, *plane);
+            &Action::Mac { plane, .. } => {
+                self.check_plane(i, plane);
+                let rows_ok = self.check_rows(i, plane);
                 let sum = if compute && rows_ok && !self.failed {
-                    match self.planes[*plane as usize].chunk(&operands[0], ov) {
+                    match self.planes[plane as usize].chunk(&operands[0], ov) {
                         Ok(s) => Some(s),
                         Err(e) => {
-                            let d = Diagnostic::error(codes::MXM_TYPE, e.to_string())
-                                .primary(self.span(i), "in this op");
-                            self.hazard(i, d);
+                            self.mxm_error(i, e);
                             None
                         }
                     }
                 } else {
                     None
                 };
-                self.schedule(timed.latency, Event::Accumulate(i, sum));
+                self.schedule(issue.latency, Event::Accumulate(k, sum));
             }
-            Kind::Acc { plane, acc } => {
-                self.check_plane(i, *plane);
-                let tag_ok = self.check_accumulator(i, *plane, *acc, "reads");
+            &Action::Acc { plane, acc, elem } => {
+                self.check_plane(i, plane);
+                let tag_ok = self.check_accumulator(i, plane, acc, "reads");
                 let data = if compute && tag_ok && !self.failed {
-                    match self.planes[*plane as usize].read(*acc as usize, instr.result_elems[0]) {
+                    match self.planes[plane as usize].read(acc as usize, elem) {
                         Ok(d) => Some(Rc::new(d)),
                         Err(e) => {
-                            let d = Diagnostic::error(codes::MXM_TYPE, e.to_string())
-                                .primary(self.span(i), "in this op");
-                            self.hazard(i, d);
+                            self.mxm_error(i, e);
                             None
                         }
                     }
                 } else {
                     None
                 };
-                self.values[instr.results[0]] = data;
-                self.schedule(timed.latency, Event::Produce(i));
+                let r = self.plan.productions[issue.productions.0 as usize].value;
+                self.values[r as usize] = data;
+                self.schedule(issue.latency, Event::Produce(k));
             }
-            Kind::Idle => {}
-            kind => {
+            Action::Idle => {}
+            Action::Data(kind) => {
                 if compute {
-                    let refs: Vec<&Lanes> = operands.iter().map(|r| &**r).collect();
-                    let mut out = vec![Lanes::I8(Vec::new()); instr.results.len()];
-                    let group = self.target.transpose_group() as usize;
-                    match exec::compute(kind, ov, group, &refs, &mut out) {
-                        Ok(()) => {
-                            for (&r, v) in instr.results.iter().zip(out) {
-                                self.values[r] = Some(Rc::new(v));
-                            }
-                        }
-                        Err(e) => {
-                            let d = Diagnostic::error(codes::BAD_OPERANDS, e)
-                                .primary(self.span(i), "in this op");
-                            self.hazard(i, d);
-                        }
-                    }
+                    self.compute(issue, kind, &operands);
                 }
-                self.schedule(timed.latency, Event::Produce(i));
+                self.schedule(issue.latency, Event::Produce(k));
             }
+        }
+        for rc in operands.drain(..) {
+            self.recycle(rc);
+        }
+        self.operands = operands;
+    }
+
+    fn mxm_error(&mut self, i: u32, e: crate::mxm::MxmError) {
+        let d =
+            Diagnostic::error(codes::MXM_TYPE, e.to_string()).primary(self.span(i), "in this op");
+        self.hazard(i, d);
+    }
+
+    /// Computes a data op's results into recycled storage.
+    fn compute(&mut self, issue: &Issue, kind: &Kind, operands: &[Rc<Lanes>]) {
+        let ov = self.target.int_overflow;
+        let group = self.target.transpose_group() as usize;
+        let results =
+            &self.plan.productions[issue.productions.0 as usize..issue.productions.1 as usize];
+        let result = if let [r] = results {
+            let mut rc = self.pools[pool_of(r.elem)].pop().unwrap_or_default();
+            let out = Rc::get_mut(&mut rc).expect("pooled storage is unshared");
+            exec::compute(kind, ov, group, operands, std::slice::from_mut(out))
+                .map(|()| self.values[r.value as usize] = Some(rc))
+        } else {
+            let mut out = vec![Lanes::default(); results.len()];
+            exec::compute(kind, ov, group, operands, &mut out).map(|()| {
+                for (r, v) in results.iter().zip(out) {
+                    self.values[r.value as usize] = Some(Rc::new(v));
+                }
+            })
+        };
+        if let Err(e) = result {
+            let d = Diagnostic::error(codes::BAD_OPERANDS, e)
+                .primary(self.span(issue.instr), "in this op");
+            self.hazard(issue.instr, d);
+        }
+    }
+
+    /// Keeps the storage of a vector nobody else holds, for the next result.
+    fn recycle(&mut self, rc: Rc<Lanes>) {
+        let pool = &mut self.pools[pool_of(rc.elem())];
+        if Rc::strong_count(&rc) == 1 && pool.len() < 256 {
+            pool.push(rc);
         }
     }
 
     // ---- streams ----------------------------------------------------------------
 
-    fn slot_index(&self, dir: Direction, stream: u32, pos: u32, cycle: u64) -> usize {
-        let w = u64::from(self.width);
-        let c = cycle % w;
-        let ring = match dir {
-            Direction::East => (u64::from(pos) + w - c) % w,
-            Direction::West => (u64::from(pos) + c) % w,
+    /// The ring slot of `stream` at `pos` in the current cycle: east rings are indexed
+    /// by `(pos - cycle) mod width`, west rings by `(pos + cycle) mod width`, so a value
+    /// stays in its slot while it moves.
+    fn slot_index(&self, dir: Direction, stream: u32, pos: u32) -> usize {
+        let (w, c) = (self.width, self.cycle_mod);
+        let (ring, d) = match dir {
+            Direction::East => (if pos >= c { pos - c } else { pos + w - c }, 0),
+            Direction::West => (if pos + c >= w { pos + c - w } else { pos + c }, 1),
         };
-        let d = match dir {
-            Direction::East => 0,
-            Direction::West => 1,
-        };
-        ((d * self.streams + stream) * self.width) as usize + ring as usize
+        ((d * self.streams + stream) * w + ring) as usize
     }
 
     /// The value on `stream` at `pos` in the current cycle, if any.
     fn slot_value(&self, dir: Direction, stream: u32, pos: u32) -> Option<StreamSlot> {
-        let s = self.slots[self.slot_index(dir, stream, pos, self.cycle)];
+        let s = self.slots[self.slot_index(dir, stream, pos)];
         let elapsed = self.cycle.checked_sub(s.cycle)?;
         let hops = match dir {
             Direction::East => pos.checked_sub(s.pos)?,
@@ -440,69 +519,65 @@ impl<'a> Machine<'a> {
         (s.value != NONE && elapsed == u64::from(hops)).then_some(s)
     }
 
-    fn land_results(&mut self, i: u32) {
-        let instr = &self.program.instrs[i as usize];
-        let timed = &self.plan.timed[i as usize];
-        for (&v, g) in instr.results.iter().zip(&timed.groups) {
+    fn land_results(&mut self, issue: &Issue) {
+        let productions =
+            &self.plan.productions[issue.productions.0 as usize..issue.productions.1 as usize];
+        for p in productions {
+            let g = p.group;
             let mut collided = false;
             for k in 0..g.width {
-                let idx = self.slot_index(g.dir, g.first + k, timed.pos, self.cycle);
+                let idx = self.slot_index(g.dir, g.first + k, issue.pos);
                 let old = self.slots[idx];
-                if !collided && old.value != NONE && old.cycle == self.cycle && old.pos == timed.pos
+                if !collided && old.value != NONE && old.cycle == self.cycle && old.pos == issue.pos
                 {
                     // One report per stream group, naming its first colliding stream.
                     collided = true;
-                    let d = hazards::collision(self, i, old.value, g.stream(k));
-                    self.hazard(i, d);
+                    let d = hazards::collision(self, issue.instr, old.value, g.stream(k));
+                    self.hazard(issue.instr, d);
                 }
                 self.slots[idx] = StreamSlot {
-                    value: v as u32,
+                    value: p.value,
                     cycle: self.cycle,
-                    pos: timed.pos,
+                    pos: issue.pos,
                 };
             }
-            if self.readers_left[v] == 0 {
-                self.values[v] = None;
+            if self.readers_left[p.value as usize] == 0
+                && let Some(rc) = self.values[p.value as usize].take()
+            {
+                self.recycle(rc);
             }
         }
     }
 
-    /// Reads operand `v` of instruction `i` at position `q`: its data, or `None` after
+    /// Reads an operand of instruction `i` at position `q`: its data, or `None` after
     /// reporting why the stream does not hold it (or when values are no longer computed).
-    fn read_stream(&mut self, i: u32, v: usize, q: u32) -> Option<Rc<Lanes>> {
-        let Some(prod) = self.plan.producer[v] else {
-            let d = Diagnostic::error(codes::BAD_OPERANDS, "an operand has no producer")
-                .primary(self.span(i), "here");
-            self.hazard(i, d);
-            return None;
-        };
-        let g = prod.group;
+    fn read_stream(&mut self, i: u32, read: &Read, q: u32) -> Option<Rc<Lanes>> {
+        let (v, g) = (read.value as usize, read.group);
         for k in 0..g.width {
             let found = self.slot_value(g.dir, g.first + k, q);
-            if found.is_none_or(|s| s.value as usize != v) {
-                let d = hazards::stream_read(self, i, v, &prod, q, k, found.map(|s| s.value));
+            if found.is_none_or(|s| s.value != read.value) {
+                let d = hazards::stream_read(self, i, read.value, q, k, found.map(|s| s.value));
                 self.hazard(i, d);
                 return None;
             }
         }
-        let data = self.values[v].clone();
         self.readers_left[v] -= 1;
         if self.readers_left[v] == 0 {
-            self.values[v] = None;
+            self.values[v].take()
+        } else {
+            self.values[v].clone()
         }
-        data
     }
 
     // ---- memory -----------------------------------------------------------------
 
-    fn check_bank(&mut self, i: u32, buffer: usize) {
-        let bank = self.plan.buffers[buffer].bank;
-        let (cycle, other) = self.bank_use[bank];
+    fn check_bank(&mut self, i: u32, access: &plan::Access) {
+        let (cycle, other) = self.bank_use[access.bank as usize];
         if cycle == self.cycle {
-            let d = hazards::bank_conflict(self, i, other, buffer);
+            let d = hazards::bank_conflict(self, i, other, access.buffer as usize);
             self.hazard(i, d);
         } else {
-            self.bank_use[bank] = (self.cycle, i);
+            self.bank_use[access.bank as usize] = (self.cycle, i);
         }
     }
 
@@ -513,58 +588,52 @@ impl<'a> Machine<'a> {
         base + w.start..base + w.end
     }
 
-    fn land_store(&mut self, s: u32, buffer: usize, index: u32, cycle: u64) {
-        for w in self.bank_words(buffer, index) {
-            self.words[w] = s;
-        }
+    fn land_store(&mut self, s: u32, words: std::ops::Range<usize>, cycle: u64) {
+        self.words[words].fill(s + 1);
         self.store_landed[s as usize] = cycle;
-        if self.store_left[s as usize] == 0 {
-            self.store_data[s as usize] = None;
+        if self.store_left[s as usize] == 0
+            && let Some(rc) = self.store_data[s as usize].take()
+        {
+            self.recycle(rc);
         }
     }
 
-    fn read_memory(&mut self, i: u32, buffer: usize, index: u32) -> Option<Rc<Lanes>> {
-        let expected = self.plan.store_of[i as usize];
-        let words = self.bank_words(buffer, index);
-        let found = self.words[words.clone()]
+    fn read_memory(&mut self, i: u32, access: &plan::Access, expected: u32) -> Option<Rc<Lanes>> {
+        // `NONE + 1` wraps to 0, the empty word: "never written" expects empty words.
+        let tag = expected.wrapping_add(1);
+        let found = self.words[access.words()]
             .iter()
-            .copied()
-            .find(|&t| t != expected);
+            .find(|&&t| t != tag)
+            .map(|&t| t.wrapping_sub(1));
         if expected == NONE || found.is_some() {
+            let (buffer, index) = (access.buffer as usize, access.index);
             let d = hazards::memory_read(self, i, buffer, index, expected, found.unwrap_or(NONE));
             self.hazard(i, d);
             return None;
         }
         let s = expected as usize;
-        let data = self.store_data[s].clone();
         self.store_left[s] -= 1;
         if self.store_left[s] == 0 {
-            self.store_data[s] = None;
+            self.store_data[s].take()
+        } else {
+            self.store_data[s].clone()
         }
-        data
     }
 
     // ---- units ------------------------------------------------------------------
 
-    fn check_issue_rate(&mut self, i: u32) {
-        let timed = &self.plan.timed[i as usize];
-        if matches!(self.program.instrs[i as usize].kind, Kind::Idle) {
-            return;
-        }
-        let capacity = match timed.unit.class {
-            UnitClass::Vxm => self.target.vxm_alus,
-            UnitClass::Sxm => self.target.sxm_issue,
-            // Memory is limited by its banks, MXMs by their planes, `icu` ops by nothing.
-            UnitClass::Mem | UnitClass::Mxm | UnitClass::Icu => return,
-        };
-        let pos = timed.pos as usize;
+    fn check_issue_rate(&mut self, issue: &Issue) {
+        let pos = issue.pos as usize;
         let (cycle, count, first) = self.unit_use[pos];
-        let count = if cycle == self.cycle { count + 1 } else { 1 };
-        let first = if cycle == self.cycle { first } else { i };
+        let (count, first) = if cycle == self.cycle {
+            (count + 1, first)
+        } else {
+            (1, issue.instr)
+        };
         self.unit_use[pos] = (self.cycle, count, first);
-        if count == capacity + 1 {
-            let d = hazards::oversubscribed(self, i, first, capacity);
-            self.hazard(i, d);
+        if count == issue.capacity + 1 {
+            let d = hazards::oversubscribed(self, issue.instr, first, issue.capacity);
+            self.hazard(issue.instr, d);
         }
     }
 
@@ -604,29 +673,29 @@ impl<'a> Machine<'a> {
         false
     }
 
-    fn land_row(&mut self, i: u32, data: Option<Rc<Lanes>>) {
-        let Kind::Load { plane, row } = self.program.instrs[i as usize].kind else {
+    fn land_row(&mut self, issue: &Issue, data: Option<Rc<Lanes>>) {
+        let Action::Load { plane, row } = issue.action else {
             unreachable!("rows come from loads")
         };
-        self.row_tags[plane as usize][row as usize] = i;
-        if let Some(data) = data.filter(|_| !self.failed)
-            && let Err(e) = self.planes[plane as usize].load(row as usize, &data)
-        {
-            let d = Diagnostic::error(codes::MXM_TYPE, e.to_string())
-                .primary(self.span(i), "in this op");
-            self.hazard(i, d);
+        self.row_tags[plane as usize][row as usize] = issue.instr;
+        if let Some(data) = data.filter(|_| !self.failed) {
+            if let Err(e) = self.planes[plane as usize].load(row as usize, &data) {
+                self.mxm_error(issue.instr, e);
+            }
+            self.recycle(data);
         }
     }
 
-    fn land_accumulate(&mut self, i: u32, sum: Option<Lanes>) {
-        let Kind::Mac {
+    fn land_accumulate(&mut self, issue: &Issue, sum: Option<Lanes>) {
+        let Action::Mac {
             plane,
             acc,
             accumulate,
-        } = self.program.instrs[i as usize].kind
+        } = issue.action
         else {
             unreachable!("accumulations come from macs")
         };
+        let i = issue.instr;
         if accumulate {
             self.check_accumulator(i, plane, acc, "accumulates onto");
         }
@@ -639,9 +708,7 @@ impl<'a> Machine<'a> {
                 self.target.int_overflow,
             )
         {
-            let d = Diagnostic::error(codes::MXM_TYPE, e.to_string())
-                .primary(self.span(i), "in this op");
-            self.hazard(i, d);
+            self.mxm_error(i, e);
         }
     }
 
@@ -655,8 +722,14 @@ impl<'a> Machine<'a> {
             let mut vectors = Vec::new();
             for (index, &s) in finals.iter().enumerate() {
                 let words = self.bank_words(*buffer, index as u32);
-                match self.words[words].iter().copied().find(|&t| t != s) {
-                    None => vectors.push(self.store_data[s as usize].clone()),
+                match self.words[words]
+                    .iter()
+                    .find(|&&t| t != s.wrapping_add(1))
+                    .map(|&t| t.wrapping_sub(1))
+                {
+                    None => {
+                        vectors.push(self.store_data[s as usize].take().map(Rc::unwrap_or_clone))
+                    }
                     Some(found) => {
                         let d = hazards::output_overwritten(self, *buffer, index as u32, s, found);
                         self.hazard(last, d);
@@ -664,8 +737,7 @@ impl<'a> Machine<'a> {
                 }
             }
             let b = &self.program.buffers[*buffer];
-            let refs: Vec<Option<&Lanes>> = vectors.iter().map(|v| v.as_deref()).collect();
-            outputs.push(HostOutput::new(b, &refs, self.target.lanes));
+            outputs.push(HostOutput::new(b, vectors, self.target.lanes));
         }
         self.diags.is_empty().then_some(MachineOutputs { outputs })
     }

@@ -10,7 +10,9 @@ use crate::tensor::Tensor;
 use std::rc::Rc;
 use timetable_ir::diag::{Diagnostic, Diagnostics};
 use timetable_ir::machine::Slot;
+use timetable_ir::registry::UnitClass;
 use timetable_ir::target::{Direction, StreamId, Target, UnitId};
+use timetable_ir::types::ElemType;
 
 /// "No such thing" in tag tables.
 pub const NONE: u32 = u32::MAX;
@@ -89,7 +91,93 @@ impl BufLoc {
     }
 }
 
+/// An operand read on the issue path: the value (dense id) and its stream group.
+#[derive(Clone, Copy, Debug)]
+pub struct Read {
+    pub value: u32,
+    pub group: Group,
+}
+
+/// A result landing on its streams (dense value id).
+#[derive(Clone, Copy, Debug)]
+pub struct Production {
+    pub value: u32,
+    pub group: Group,
+    pub elem: ElemType,
+}
+
+/// What an issue does, with everything the loop needs inline.
+#[derive(Clone, Debug)]
+pub enum Action {
+    Read {
+        access: Access,
+        store: u32,
+    },
+    Write {
+        access: Access,
+        store: u32,
+    },
+    /// A VXM or SXM op: `Kind::Lane`, `Kind::Move` or `Kind::Transpose`.
+    Data(Kind),
+    Load {
+        plane: u32,
+        row: u32,
+    },
+    Mac {
+        plane: u32,
+        acc: u32,
+        accumulate: bool,
+    },
+    Acc {
+        plane: u32,
+        acc: u32,
+        elem: ElemType,
+    },
+    Idle,
+}
+
+/// Where a memory op reads or writes: its bank and words, resolved before the run.
+#[derive(Clone, Copy, Debug)]
+pub struct Access {
+    pub buffer: u32,
+    pub index: u32,
+    /// Index of the bank among all banks.
+    pub bank: u32,
+    /// First word, counted over all banks (`bank * words_per_bank + address`).
+    pub word: u32,
+    pub width: u32,
+}
+
+impl Access {
+    pub fn words(&self) -> std::ops::Range<usize> {
+        self.word as usize..(self.word + self.width) as usize
+    }
+}
+
+/// One instruction on the issue path, in issue order, self-contained so the cycle loop
+/// walks memory sequentially.
+#[derive(Clone, Debug)]
+pub struct Issue {
+    pub at: u64,
+    pub instr: u32,
+    pub pos: u32,
+    pub latency: u32,
+    /// Ops the unit issues per cycle; 0: not limited by issue slots.
+    pub capacity: u32,
+    pub reads: (u32, u32),
+    pub productions: (u32, u32),
+    pub action: Action,
+}
+
 pub struct Plan {
+    /// Instructions in issue order (cycle, then body order).
+    pub issues: Vec<Issue>,
+    /// Operand reads and results of `issues`, by range.
+    pub reads: Vec<Read>,
+    pub productions: Vec<Production>,
+    /// Per dense value id (values numbered in production order): readers, arena index.
+    pub dense_readers: Vec<u32>,
+    pub arena_of_dense: Vec<u32>,
     pub timed: Vec<Timed>,
     /// Instruction indices in issue order (cycle, then body order).
     pub order: Vec<u32>,
@@ -134,6 +222,12 @@ impl Plan {
         let mut producer = vec![None; func.values.len()];
         let mut readers = vec![0u32; func.values.len()];
         let mut max_latency = 0;
+        let positions: rustc_hash::FxHashMap<UnitId, u32> = target
+            .positions()
+            .iter()
+            .enumerate()
+            .map(|(p, &u)| (u, p as u32))
+            .collect();
         for (i, instr) in program.instrs.iter().enumerate() {
             let op = func.op(instr.op);
             let span = func.op_span(instr.op);
@@ -154,7 +248,7 @@ impl Plan {
                     continue;
                 }
             };
-            let Some(pos) = target.position(slot.unit) else {
+            let Some(&pos) = positions.get(&slot.unit) else {
                 diags.push(
                     Diagnostic::error(
                         codes::BAD_OPERANDS,
@@ -233,10 +327,115 @@ impl Plan {
             mac_rows: vec![None; n],
             acc_expect: vec![NONE; n],
             max_latency,
+            issues: Vec::new(),
+            reads: Vec::new(),
+            productions: Vec::new(),
+            dense_readers: Vec::new(),
+            arena_of_dense: Vec::new(),
         };
         plan.expect_memory(program, target, inputs)?;
         plan.expect_mxm(program, target);
+        plan.lay_out_issues(program, target).map_err(|d| vec![d])?;
         Ok(plan)
+    }
+
+    /// Builds the issue-ordered instruction stream, numbering values as they are produced.
+    fn lay_out_issues(&mut self, program: &Program, target: &Target) -> Result<(), Diagnostic> {
+        let func = program.func;
+        let mut dense = vec![NONE; func.values.len()];
+        for &i in &self.order {
+            for &r in &program.instrs[i as usize].results {
+                dense[r] = self.arena_of_dense.len() as u32;
+                self.arena_of_dense.push(r as u32);
+                self.dense_readers.push(self.readers[r]);
+            }
+        }
+        for &i in &self.order {
+            let (instr, t) = (&program.instrs[i as usize], &self.timed[i as usize]);
+            let start = self.reads.len() as u32;
+            for &v in &instr.operands {
+                let Some(p) = self.producer[v] else {
+                    return Err(Diagnostic::error(
+                        codes::BAD_OPERANDS,
+                        "an operand has no producer",
+                    )
+                    .primary(func.op_span(instr.op), "in this op"));
+                };
+                self.reads.push(Read {
+                    value: dense[v],
+                    group: p.group,
+                });
+            }
+            let reads = (start, self.reads.len() as u32);
+            let start = self.productions.len() as u32;
+            for ((&r, &group), &elem) in
+                instr.results.iter().zip(&t.groups).zip(&instr.result_elems)
+            {
+                self.productions.push(Production {
+                    value: dense[r],
+                    group,
+                    elem,
+                });
+            }
+            let productions = (start, self.productions.len() as u32);
+            let store = self.store_of[i as usize];
+            let access = |buffer: usize, index: u32| {
+                let loc = &self.buffers[buffer];
+                Access {
+                    buffer: buffer as u32,
+                    index,
+                    bank: loc.bank as u32,
+                    word: loc.bank as u32 * target.mem.words_per_bank
+                        + loc.words(index).start as u32,
+                    width: loc.width,
+                }
+            };
+            let action = match &instr.kind {
+                &Kind::Read { buffer, index } => Action::Read {
+                    access: access(buffer, index),
+                    store,
+                },
+                &Kind::Write { buffer, index } => Action::Write {
+                    access: access(buffer, index),
+                    store,
+                },
+                &Kind::Load { plane, row } => Action::Load { plane, row },
+                &Kind::Mac {
+                    plane,
+                    acc,
+                    accumulate,
+                } => Action::Mac {
+                    plane,
+                    acc,
+                    accumulate,
+                },
+                &Kind::Acc { plane, acc } => Action::Acc {
+                    plane,
+                    acc,
+                    elem: instr.result_elems[0],
+                },
+                Kind::Idle => Action::Idle,
+                data => Action::Data(data.clone()),
+            };
+            let capacity = match (&action, t.unit.class) {
+                (Action::Idle, _) => 0,
+                (_, UnitClass::Vxm) => target.vxm_alus,
+                (_, UnitClass::Sxm) => target.sxm_issue,
+                // Memory is limited by its banks, MXMs by their planes.
+                _ => 0,
+            };
+            self.issues.push(Issue {
+                at: t.at,
+                instr: i,
+                pos: t.pos,
+                latency: t.latency,
+                capacity,
+                reads,
+                productions,
+                action,
+            });
+        }
+        Ok(())
     }
 
     /// Walks the body in order, recording which store each read must see and which store

@@ -118,8 +118,8 @@ pub fn run(
     let outputs = program
         .output_buffers()
         .map(|(id, b)| {
-            let vectors: Vec<Option<&Lanes>> = memory[id].iter().map(|v| v.as_deref()).collect();
-            HostOutput::new(b, &vectors, target.lanes)
+            let vectors = memory[id].iter().map(|v| v.as_deref().cloned()).collect();
+            HostOutput::new(b, vectors, target.lanes)
         })
         .collect();
     Ok(MachineOutputs { outputs })

@@ -127,21 +127,29 @@ pub struct HostOutput {
     pub name: String,
     /// Every vector of the buffer, padding lanes included.
     pub vectors: Vec<Lanes>,
-    /// The host's view: the buffer's `tensor` (padding dropped), else `vectors x lanes`.
-    pub tensor: Tensor,
+    /// The host's shape: the buffer's `tensor`, else `vectors x lanes`.
+    pub shape: Vec<usize>,
+    lanes: usize,
 }
 
 impl HostOutput {
-    pub fn new(buffer: &Buffer, vectors: &[Option<&Lanes>], lanes: u32) -> HostOutput {
+    /// `None` vectors read as zero.
+    pub fn new(buffer: &Buffer, vectors: Vec<Option<Lanes>>, lanes: u32) -> HostOutput {
         let zero = Lanes::zeros(buffer.elem, lanes as usize);
         HostOutput {
             name: buffer.name.clone(),
             vectors: vectors
-                .iter()
-                .map(|v| v.cloned().unwrap_or_else(|| zero.clone()))
+                .into_iter()
+                .map(|v| v.unwrap_or_else(|| zero.clone()))
                 .collect(),
-            tensor: buffer.tensor_of(vectors, lanes),
+            shape: buffer.host_shape(lanes),
+            lanes: lanes as usize,
         }
+    }
+
+    /// The host's view: the tensor in the buffer (padding lanes dropped).
+    pub fn tensor(&self) -> Tensor {
+        Tensor::from_vectors(self.shape.clone(), &self.vectors, self.lanes)
     }
 }
 

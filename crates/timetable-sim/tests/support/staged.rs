@@ -12,7 +12,6 @@
 
 use rustc_hash::{FxHashMap, FxHashSet};
 use timetable_ir::arena::Handle;
-use timetable_ir::attr::Attrs;
 use timetable_ir::ir::{Function, Module, Op, OpSpec, Stage, Value};
 use timetable_ir::machine::{self, Placement, Slot, keys};
 use timetable_ir::registry::{Opcode, UnitClass};
@@ -93,6 +92,10 @@ impl Table {
         }
     }
 }
+
+/// How an op fits at a cycle: a route for each distinct operand from its home, and for
+/// each result a route to its new home (slice, bank).
+type Fit = (Vec<Transfer>, Vec<(Transfer, (u32, u32))>);
 
 /// The ops emitted for one original op, in body order, with their slots.
 struct Emitted {
@@ -264,7 +267,7 @@ fn stage_function(func: &Function, target: &Target) -> Function {
     for (_, op) in func.body_ops() {
         if op.def().unit.is_none() {
             // Buffer declarations: placed already.
-            let mut spec = OpSpec::new(op.opcode).attrs_from(&op.attrs);
+            let mut spec = spec_like(op);
             for &r in &op.results {
                 spec = spec.result(func.value(r).name.clone(), func.ty(r).clone());
             }
@@ -284,15 +287,11 @@ fn stage_function(func: &Function, target: &Target) -> Function {
     s.out
 }
 
-trait AttrsFrom {
-    fn attrs_from(self, attrs: &Attrs) -> Self;
-}
-
-impl AttrsFrom for OpSpec {
-    fn attrs_from(mut self, attrs: &Attrs) -> Self {
-        self.attrs = attrs.clone();
-        self
-    }
+/// A spec for `op` with its attributes, without operands or results.
+fn spec_like(op: &Op) -> OpSpec {
+    let mut spec = OpSpec::new(op.opcode);
+    spec.attrs = op.attrs.clone();
+    spec
 }
 
 impl Stager<'_> {
@@ -425,7 +424,7 @@ impl Stager<'_> {
         for e in emitted.drain(..) {
             self.push(e);
         }
-        let mut spec = OpSpec::new(op.opcode).attrs_from(&op.attrs);
+        let mut spec = spec_like(op);
         spec.operands = op
             .operands
             .iter()
@@ -460,9 +459,9 @@ impl Stager<'_> {
             self.map.insert(old, new);
         }
         // Each result goes to its home.
-        for ((&old, &new), (tr, home)) in results.iter().zip(&new_results).zip(writes) {
+        for ((&old, &new), (tr, (slice, bank))) in results.iter().zip(&new_results).zip(writes) {
             self.table.reserve_path(&tr);
-            if let Some((slice, bank)) = home {
+            {
                 let w_at = tr.arrival();
                 let elem = func.ty(old).elem();
                 let p = self.place(elem.bytes(), Some((slice, bank)));
@@ -542,7 +541,7 @@ impl Stager<'_> {
         read_latency: u32,
         distinct: &[Handle<Value>],
         results: &[Handle<Value>],
-    ) -> Option<(Vec<Transfer>, Vec<(Transfer, Option<(u32, u32)>)>)> {
+    ) -> Option<Fit> {
         let target = self.target;
         match unit.class {
             UnitClass::Vxm | UnitClass::Sxm => {
@@ -625,7 +624,7 @@ impl Stager<'_> {
                 {
                     continue;
                 }
-                found = Some((tr, Some((slice, bank))));
+                found = Some((tr, (slice, bank)));
                 bank_cycles.push((slice, bank, w_at));
                 taken.push(tr);
                 break;
