@@ -93,9 +93,7 @@ fn repeat_is_not_simulated() {
   }
 }"#,
     );
-    let err = Program::decode(&m.functions[0], tiny)
-        .err()
-        .expect("refused");
+    let err = Program::decode(&m.functions[0], tiny).expect_err("refused");
     assert_eq!(codes_of(&err), [codes::UNSUPPORTED]);
 }
 
@@ -117,9 +115,7 @@ fn mxm_type_mixes_are_errors_in_every_interpreter() {
     let inputs = InputSpec::default()
         .resolve(&io::machine_slots(&p, tiny.lanes))
         .unwrap();
-    let err = reference::machine::run(&p, tiny, &inputs)
-        .err()
-        .expect("fails");
+    let err = reference::machine::run(&p, tiny, &inputs).expect_err("fails");
     assert_eq!(codes_of(&err), [codes::MXM_TYPE]);
     assert!(
         err[0].message.contains("weight row 0 holds i8"),
