@@ -282,62 +282,62 @@ impl Transcendental {
 
 /// `e^x` for the exact `f64` value of an `f32`, in `f64` arithmetic only (no fused
 /// multiply-add, no branches, so it vectorizes and gives the same bits everywhere):
-/// `x = n·ln2 + r` with `n` rounded to nearest (Cody–Waite: `ln2` in two parts, the first
-/// exact in products with `n`), `e^r` by its Taylor series to degree 13 in Horner form
-/// (|r| ≤ 0.35: truncation below 1e-17), times `2^n` built from the exponent bits.
+/// `x = n·ln2 + r` and `e^x = 2^n (1 + q)` with `q = e^r - 1` from [`reduce`].
 /// Relative error below 1e-15, so the `f32` rounding of the result is nearly always the
 /// correctly rounded `f32` exponential. Arguments are clamped to [-150, 100], where the
 /// `f32` results are already `0` and `inf`.
 #[inline(always)]
 pub fn exp64(x: f64) -> f64 {
+    let (scale, q) = reduce(x.clamp(-150.0, 100.0)); // NaN stays NaN
+    scale * (q + 1.0)
+}
+
+/// Splits `e^x` (for `x` in [-150, 100]) as `2^n · (1 + q)`: `n` is `x·log2(e)` rounded
+/// to nearest (by adding and subtracting 1.5·2^52), `r = (x - n·ln2_hi) - n·ln2_lo`
+/// (Cody–Waite, with fdlibm's two-part `ln 2` whose high part is exact in products with
+/// `n`), `|r| ≤ 0.35`, and `q = e^r - 1` by its Taylor series to degree 13 in Horner form
+/// (truncation below 1e-17 relative). Returns `(2^n, q)`, `2^n` built from exponent bits.
+#[inline(always)]
+fn reduce(x: f64) -> (f64, f64) {
     const LOG2E: f64 = std::f64::consts::LOG2_E;
     // fdlibm's split of ln 2: the high part has 32 significant bits.
     const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
     const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);
     // Adding 1.5·2^52 rounds to an integer (to nearest, ties to even).
     const SHIFT: f64 = 6_755_399_441_055_744.0;
-    let x = x.clamp(-150.0, 100.0); // NaN stays NaN
     let t = x * LOG2E + SHIFT;
     let n = t - SHIFT;
     let r = (x - n * LN2_HI) - n * LN2_LO;
-    let mut p = 1.0 / 6_227_020_800.0; // 1/13!
+    let mut p = INV_FACTORIAL[13];
     for k in (1..13).rev() {
         p = p * r + INV_FACTORIAL[k];
     }
-    let p = p * r + 1.0;
     // `t`'s low bits hold n (t - SHIFT = n exactly); 2^n has exponent field n + 1023.
     let n_int = t.to_bits().wrapping_sub(SHIFT.to_bits()) as i64;
     let scale = f64::from_bits(((n_int + 1023) as u64) << 52);
-    p * scale
+    (scale, p * r)
 }
 
-/// `1/k!` for k = 0..=19.
-const INV_FACTORIAL: [f64; 20] = {
-    let mut t = [1.0f64; 20];
+/// `1/k!` for k = 0..=13.
+const INV_FACTORIAL: [f64; 14] = {
+    let mut t = [1.0f64; 14];
     let mut k = 1;
-    while k < 20 {
+    while k < 14 {
         t[k] = t[k - 1] / k as f64;
         k += 1;
     }
     t
 };
 
-/// `tanh(x)` in `f64` arithmetic, branch-free like [`exp64`]: with `a = |x|` (at most
-/// 20, where the `f32` result is `±1`), `e^(2a) - 1` by its Taylor series to degree 19
-/// when `a < 0.5` (no cancellation), else by `exp64`; `tanh = m / (m + 2)`, signed as `x`.
+/// `tanh(x)` in `f64` arithmetic, branch-free like [`exp64`]: with `a = min(|x|, 20)`
+/// (past 20 the `f32` result is `±1`), `m = e^(2a) - 1 = 2^n q + (2^n - 1)` from
+/// [`reduce`] (no cancellation for small `a`, where `n = 0` and `m = q`), and
+/// `tanh = m / (m + 2)` with the sign of `x`.
 #[inline(always)]
 pub fn tanh64(x: f64) -> f64 {
-    let a = x.abs();
-    let a = if a > 20.0 { 20.0 } else { a };
-    let y = a + a;
-    let small = a < 0.5;
-    let ys = if small { y } else { 0.0 };
-    let mut p = INV_FACTORIAL[19];
-    for k in (1..19).rev() {
-        p = p * ys + INV_FACTORIAL[k];
-    }
-    let series = p * ys;
-    let m = if small { series } else { exp64(y) - 1.0 };
+    let a = x.abs().clamp(0.0, 20.0); // NaN stays NaN (`min` would drop it)
+    let (scale, q) = reduce(a + a);
+    let m = scale * q + (scale - 1.0);
     (m / (m + 2.0)).copysign(x)
 }
 
@@ -416,6 +416,18 @@ mod tests {
         assert_eq!(f16::add(h, f16::ONE, Wrap).to_bits(), 0x7e00);
         assert_eq!(Arith::max(h, f16::ONE).to_bits(), 0x7e00);
         assert_eq!(bf16::relu(bf16::from_bits(0xffc1)).to_bits(), 0x7fc0);
+        for t in [
+            Transcendental::Exp,
+            Transcendental::Tanh,
+            Transcendental::Rsqrt,
+            Transcendental::Recip,
+        ] {
+            assert_eq!(
+                t.eval(f32::from_bits(0xffc0_1234)).to_bits(),
+                0x7fc0_0000,
+                "{t:?}"
+            );
+        }
         let e = Transcendental::Rsqrt.eval(-1.0f32);
         assert_eq!(e.to_bits(), 0x7fc0_0000);
     }

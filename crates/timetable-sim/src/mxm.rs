@@ -87,6 +87,14 @@ impl Plane {
         }
     }
 
+    /// Back to the initial state (all zero), keeping the storage.
+    pub fn clear(&mut self) {
+        self.rows.fill(None);
+        self.float_w.clear();
+        self.int_w.clear();
+        self.accs.fill(None);
+    }
+
     /// `mxm.load`: installs `data` as weight row `row`.
     pub fn load(&mut self, row: usize, data: &Lanes) -> Result<(), MxmError> {
         let l = self.lanes;

@@ -24,6 +24,7 @@ use crate::program::{Kind, Program};
 use crate::reference::{HostOutput, MachineOutputs};
 use crate::tensor::Tensor;
 use plan::{Action, Issue, NONE, Read, StoreOrigin};
+use rustc_hash::FxHashMap;
 use std::rc::Rc;
 use timetable_ir::diag::{Diagnostic, Diagnostics};
 use timetable_ir::target::{Direction, Target};
@@ -79,6 +80,8 @@ pub struct Simulator<'p> {
     target: &'p Target,
     plan: Plan,
     report: Report,
+    /// The machine's tables from the last run, reused (runs in a loop allocate nothing).
+    spare: std::cell::RefCell<Option<Tables>>,
 }
 
 impl<'p> Simulator<'p> {
@@ -97,6 +100,7 @@ impl<'p> Simulator<'p> {
             target,
             plan,
             report,
+            spare: Default::default(),
         })
     }
 
@@ -106,9 +110,12 @@ impl<'p> Simulator<'p> {
 
     /// Runs the cycle loop. Hazards met are in [`SimRun::diags`].
     pub fn run(&self, config: &SimConfig) -> SimRun {
-        let mut m = Machine::new(self.program, self.target, &self.plan, config);
+        let spare = self.spare.borrow_mut().take();
+        let mut m = Machine::new(self.program, self.target, &self.plan, config, spare);
         m.run();
         let outputs = m.diags.is_empty().then(|| m.outputs()).flatten();
+        let (m, tables) = m.into_tables();
+        *self.spare.borrow_mut() = Some(tables);
         let trace = config
             .trace
             .then(|| trace::trace(self.program, self.target, &self.plan, &m.hazards).to_string());
@@ -133,6 +140,13 @@ pub fn simulate(
     Ok(Simulator::new(program, target, inputs)?.run(config))
 }
 
+/// What a run leaves besides its outputs.
+struct Finished {
+    diags: Diagnostics,
+    hazards: Vec<Hazard>,
+    cycle: u64,
+}
+
 /// The pool of an element type.
 fn pool_of(e: ElemType) -> usize {
     ElemType::ALL.iter().position(|&x| x == e).unwrap_or(0)
@@ -153,15 +167,18 @@ const EMPTY: StreamSlot = StreamSlot {
 };
 
 /// Something that happens when a latency has passed; the number is the issue index.
+/// Events are small (the ring holds many); the data of the rarer MXM events waits in
+/// [`Machine::rows`] and [`Machine::sums`].
+#[derive(Clone, Copy)]
 enum Event {
     /// The results appear on their streams.
     Produce(u32),
     /// A `mem.write` lands in its words.
     Commit(u32),
     /// An `mxm.load` lands in its weight row.
-    Row(u32, Option<Rc<Lanes>>),
+    Row(u32),
     /// An `mxm.mac` lands in its accumulator.
-    Accumulate(u32, Option<Lanes>),
+    Accumulate(u32),
 }
 
 struct Machine<'a> {
@@ -193,6 +210,9 @@ struct Machine<'a> {
     acc_tags: Vec<Vec<u32>>,
     events: Vec<Vec<Event>>,
     pending: usize,
+    /// Weight rows and chunk sums on their way, by issue index (`None`: not computed).
+    rows: FxHashMap<u32, Option<Rc<Lanes>>>,
+    sums: FxHashMap<u32, Option<Lanes>>,
     /// Per position: (cycle, issues in it, first issuer).
     unit_use: Vec<(u64, u32, u32)>,
     /// Per plane: (cycle, issuer).
@@ -210,48 +230,126 @@ struct Machine<'a> {
     hazards: Vec<Hazard>,
 }
 
-impl<'a> Machine<'a> {
-    fn new(
-        program: &'a Program<'a>,
-        target: &'a Target,
-        plan: &'a Plan,
-        config: &'a SimConfig,
-    ) -> Self {
-        let width = target.width();
-        let streams = target.streams;
+/// The machine state that needs storage, kept between runs of one [`Simulator`].
+struct Tables {
+    slots: Vec<StreamSlot>,
+    values: Vec<Option<Rc<Lanes>>>,
+    readers_left: Vec<u32>,
+    words: Vec<u32>,
+    store_data: Vec<Option<Rc<Lanes>>>,
+    store_left: Vec<u32>,
+    store_landed: Vec<u64>,
+    planes: Vec<Plane>,
+    row_tags: Vec<Vec<u32>>,
+    acc_tags: Vec<Vec<u32>>,
+    events: Vec<Vec<Event>>,
+    unit_use: Vec<(u64, u32, u32)>,
+    plane_use: Vec<(u64, u32)>,
+    bank_use: Vec<(u64, u32)>,
+    pools: [Vec<Rc<Lanes>>; 6],
+    operands: Vec<Rc<Lanes>>,
+}
+
+impl Tables {
+    fn new(target: &Target, plan: &Plan) -> Tables {
+        let width = target.width() as usize;
         let lanes = target.lanes as usize;
         let planes = target.total_planes() as usize;
         let banks = (target.mem_slices() * target.mem.banks) as usize;
-        let mut m = Machine {
-            program,
-            target,
-            plan,
-            config,
-            width,
-            streams,
-            cycle: 0,
-            cycle_mod: 0,
-            slots: vec![EMPTY; 2 * (streams * width) as usize],
-            values: vec![None; plan.dense_readers.len()],
-            readers_left: plan.dense_readers.clone(),
+        Tables {
+            slots: vec![EMPTY; 2 * target.streams as usize * width],
+            values: Vec::new(),
+            readers_left: Vec::new(),
             words: vec![0; banks * target.mem.words_per_bank as usize],
-            store_data: plan.host_data.clone(),
-            store_left: plan.store_readers.clone(),
-            store_landed: vec![u64::MAX; plan.stores.len()],
+            store_data: Vec::new(),
+            store_left: Vec::new(),
+            store_landed: Vec::new(),
             planes: vec![Plane::new(lanes, target.mxm_acc_slots as usize); planes],
             row_tags: vec![vec![NONE; lanes]; planes],
             acc_tags: vec![vec![NONE; target.mxm_acc_slots as usize]; planes],
             events: (0..(plan.max_latency + 1).next_power_of_two())
                 .map(|_| Vec::new())
                 .collect(),
-            pending: 0,
-            unit_use: vec![(u64::MAX, 0, 0); width as usize],
+            unit_use: vec![(u64::MAX, 0, 0); width],
             plane_use: vec![(u64::MAX, 0); planes],
             bank_use: vec![(u64::MAX, 0); banks],
-            failed: false,
-            stopped: false,
             pools: Default::default(),
             operands: Vec::new(),
+        }
+    }
+
+    /// The initial state of a run of `plan` (tables of another size are rebuilt).
+    fn reset(mut self, target: &Target, plan: &Plan) -> Tables {
+        let fresh = Tables::new(target, plan);
+        if self.events.len() != fresh.events.len() || self.words.len() != fresh.words.len() {
+            return fresh;
+        }
+        self.slots.fill(EMPTY);
+        self.values.clear();
+        self.readers_left.clear();
+        self.words.fill(0);
+        self.store_data.clear();
+        self.store_left.clear();
+        self.store_landed.clear();
+        self.planes.iter_mut().for_each(Plane::clear);
+        self.row_tags.iter_mut().for_each(|t| t.fill(NONE));
+        self.acc_tags.iter_mut().for_each(|t| t.fill(NONE));
+        self.events.iter_mut().for_each(Vec::clear);
+        self.unit_use.fill((u64::MAX, 0, 0));
+        self.plane_use.fill((u64::MAX, 0));
+        self.bank_use.fill((u64::MAX, 0));
+        self.operands.clear();
+        self
+    }
+}
+
+impl<'a> Machine<'a> {
+    fn new(
+        program: &'a Program<'a>,
+        target: &'a Target,
+        plan: &'a Plan,
+        config: &'a SimConfig,
+        spare: Option<Tables>,
+    ) -> Self {
+        let mut t = match spare {
+            Some(t) => t.reset(target, plan),
+            None => Tables::new(target, plan),
+        };
+        t.values.resize(plan.dense_readers.len(), None);
+        t.readers_left.extend_from_slice(&plan.dense_readers);
+        t.store_data.extend(plan.host_data.iter().cloned());
+        t.store_left.extend_from_slice(&plan.store_readers);
+        t.store_landed.resize(plan.stores.len(), u64::MAX);
+        let mut m = Machine {
+            program,
+            target,
+            plan,
+            config,
+            width: target.width(),
+            streams: target.streams,
+            cycle: 0,
+            cycle_mod: 0,
+            slots: t.slots,
+            values: t.values,
+            readers_left: t.readers_left,
+            words: t.words,
+            store_data: t.store_data,
+            store_left: t.store_left,
+            store_landed: t.store_landed,
+            planes: t.planes,
+            row_tags: t.row_tags,
+            acc_tags: t.acc_tags,
+            events: t.events,
+            pending: 0,
+            rows: FxHashMap::default(),
+            sums: FxHashMap::default(),
+            unit_use: t.unit_use,
+            plane_use: t.plane_use,
+            bank_use: t.bank_use,
+            failed: false,
+            stopped: false,
+            pools: t.pools,
+            operands: t.operands,
             diags: Vec::new(),
             hazards: Vec::new(),
         };
@@ -263,6 +361,44 @@ impl<'a> Machine<'a> {
             }
         }
         m
+    }
+
+    /// Gives back the tables for the next run; what the run produced stays in `Finished`.
+    fn into_tables(mut self) -> (Finished, Tables) {
+        // Values still held go back to the pools rather than to the allocator.
+        let held: Vec<Rc<Lanes>> = self
+            .values
+            .iter_mut()
+            .chain(self.store_data.iter_mut())
+            .filter_map(Option::take)
+            .collect();
+        for rc in held {
+            self.recycle(rc);
+        }
+        let finished = Finished {
+            diags: self.diags,
+            hazards: self.hazards,
+            cycle: self.cycle,
+        };
+        let tables = Tables {
+            slots: self.slots,
+            values: self.values,
+            readers_left: self.readers_left,
+            words: self.words,
+            store_data: self.store_data,
+            store_left: self.store_left,
+            store_landed: self.store_landed,
+            planes: self.planes,
+            row_tags: self.row_tags,
+            acc_tags: self.acc_tags,
+            events: self.events,
+            unit_use: self.unit_use,
+            plane_use: self.plane_use,
+            bank_use: self.bank_use,
+            pools: self.pools,
+            operands: self.operands,
+        };
+        (finished, tables)
     }
 
     // ---- the loop ---------------------------------------------------------------
@@ -302,9 +438,10 @@ impl<'a> Machine<'a> {
             self.cycle_mod = (cycle % u64::from(self.width)) as u32;
             let mut bucket = std::mem::take(&mut self.events[(cycle & mask) as usize]);
             self.pending -= bucket.len();
-            for e in bucket.drain(..) {
+            for &e in &bucket {
                 self.land(e);
             }
+            bucket.clear();
             // Give the bucket's storage back to the ring.
             if self.events[(cycle & mask) as usize].is_empty() {
                 self.events[(cycle & mask) as usize] = bucket;
@@ -342,8 +479,14 @@ impl<'a> Machine<'a> {
                 };
                 self.land_store(store, access.words(), self.cycle);
             }
-            Event::Row(k, data) => self.land_row(&issues[k as usize], data),
-            Event::Accumulate(k, sum) => self.land_accumulate(&issues[k as usize], sum),
+            Event::Row(k) => {
+                let data = self.rows.remove(&k).flatten();
+                self.land_row(&issues[k as usize], data)
+            }
+            Event::Accumulate(k) => {
+                let sum = self.sums.remove(&k).flatten();
+                self.land_accumulate(&issues[k as usize], sum)
+            }
         }
     }
 
@@ -404,7 +547,8 @@ impl<'a> Machine<'a> {
             &Action::Load { plane, .. } => {
                 self.check_plane(i, plane);
                 let row = operands.pop().filter(|_| compute);
-                self.schedule(issue.latency, Event::Row(k, row));
+                self.rows.insert(k, row);
+                self.schedule(issue.latency, Event::Row(k));
             }
             &Action::Mac { plane, .. } => {
                 self.check_plane(i, plane);
@@ -420,7 +564,8 @@ impl<'a> Machine<'a> {
                 } else {
                     None
                 };
-                self.schedule(issue.latency, Event::Accumulate(k, sum));
+                self.sums.insert(k, sum);
+                self.schedule(issue.latency, Event::Accumulate(k));
             }
             &Action::Acc { plane, acc, elem } => {
                 self.check_plane(i, plane);
@@ -489,7 +634,7 @@ impl<'a> Machine<'a> {
     /// Keeps the storage of a vector nobody else holds, for the next result.
     fn recycle(&mut self, rc: Rc<Lanes>) {
         let pool = &mut self.pools[pool_of(rc.elem())];
-        if Rc::strong_count(&rc) == 1 && pool.len() < 256 {
+        if Rc::strong_count(&rc) == 1 && pool.len() < 4096 {
             pool.push(rc);
         }
     }

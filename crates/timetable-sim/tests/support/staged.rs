@@ -121,6 +121,8 @@ struct Stager<'t> {
     /// Per (plane, acc): last landing, last read issue.
     accs: FxHashMap<(u32, u32), (u64, u64)>,
     placements: FxHashMap<Handle<Value>, Placement>,
+    /// Position of each memory slice.
+    mem_positions: Vec<u32>,
 }
 
 fn pos(target: &Target, unit: UnitId) -> u32 {
@@ -161,7 +163,7 @@ impl<'t> Stager<'t> {
     }
 
     fn mem_pos(&self, slice: u32) -> u32 {
-        pos(self.target, UnitId::new(UnitClass::Mem, slice))
+        self.mem_positions[slice as usize]
     }
 
     /// A free stream group for a transfer, given everything but the group.
@@ -248,6 +250,10 @@ fn stage_function(func: &Function, target: &Target) -> Function {
         weights: FxHashMap::default(),
         accs: FxHashMap::default(),
         placements: FxHashMap::default(),
+        mem_positions: target
+            .units(UnitClass::Mem)
+            .map(|u| pos(target, u))
+            .collect(),
     };
     // Place the original buffers (arguments and declared buffers) first.
     for (value, _) in machine::buffers(func) {
@@ -605,13 +611,21 @@ impl Stager<'_> {
         let slices = target.mem_slices();
         for (k, &r) in results.iter().enumerate() {
             let width = func.ty(r).elem().bytes();
+            // No free stream group at the production point: no home can help.
+            self.route(None, width, q, produced, q, &taken)?;
             let mut found = None;
-            // Try homes round-robin from a per-result offset, nearest first would bunch.
+            // Try homes round-robin from a per-result offset (nearest first would bunch),
+            // a few dozen at most: a later cycle will do if none fits.
+            let mut attempts = 0;
             for j in 0..(slices * target.mem.banks) as usize {
                 let b = ((self.round_robin + k + j) % (slices * target.mem.banks) as usize) as u32;
                 let (slice, bank) = (b / target.mem.banks, b % target.mem.banks);
                 if self.next_word[b as usize] + width > target.mem.words_per_bank {
                     continue;
+                }
+                attempts += 1;
+                if attempts > 48 {
+                    break;
                 }
                 let hp = self.mem_pos(slice);
                 let Some(tr) = self.route(Self::direction(q, hp), width, q, produced, hp, &taken)
