@@ -197,21 +197,38 @@ impl InputSpec {
         Ok(InputSpec { files, seed })
     }
 
+    /// An error for each `--input` name that none of these functions' inputs has (typos).
+    pub fn check_names(&self, functions: &[&[InputSlot]]) -> Diagnostics {
+        let known = |name: &str| {
+            functions
+                .iter()
+                .flat_map(|f| f.iter())
+                .any(|s| s.name == name)
+        };
+        self.files
+            .iter()
+            .filter(|(name, _)| !known(name))
+            .map(|(name, _)| {
+                let mut names: Vec<String> = functions
+                    .iter()
+                    .flat_map(|f| f.iter())
+                    .map(|s| format!("%{}", s.name))
+                    .collect();
+                names.sort();
+                names.dedup();
+                Diagnostic::error(
+                    codes::BAD_INPUT,
+                    format!("`--input {name}=...` names no input"),
+                )
+                .note(format!("the inputs are: {}", names.join(", ")))
+            })
+            .collect()
+    }
+
     /// One tensor per slot: from its file if named, else seed data (docs/semantics.md, 8).
+    /// Names that match no slot are ignored here (see [`InputSpec::check_names`]).
     pub fn resolve(&self, slots: &[InputSlot]) -> Result<Vec<Tensor>, Diagnostics> {
         let mut diags = Vec::new();
-        for (name, _) in &self.files {
-            if !slots.iter().any(|s| &s.name == name) {
-                let names: Vec<String> = slots.iter().map(|s| format!("%{}", s.name)).collect();
-                diags.push(
-                    Diagnostic::error(
-                        codes::BAD_INPUT,
-                        format!("`--input {name}=...` names no input"),
-                    )
-                    .note(format!("the inputs are: {}", names.join(", "))),
-                );
-            }
-        }
         let tensors: Vec<Tensor> = slots
             .iter()
             .enumerate()
@@ -337,8 +354,10 @@ mod tests {
                 .bits_eq(&seed::seed_data(5 * 65536 + 1, ElemType::F32, 2))
         );
         let bad = InputSpec::parse(&["z=none.npy".to_string()], 5).unwrap();
-        let e = bad.resolve(&slots).unwrap_err();
+        assert!(bad.resolve(&slots).is_ok());
+        let e = bad.check_names(&[&slots]);
         assert!(e[0].message.contains("names no input"));
+        assert!(e[0].notes[0].contains("%x, %y"));
         assert!(InputSpec::parse(&["nonsense".to_string()], 0).is_err());
     }
 }

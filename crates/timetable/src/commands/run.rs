@@ -13,6 +13,7 @@ use timetable_ir::ir::{Function, Module, Stage};
 use timetable_ir::pass::{self, PassOptions, PipelineConfig};
 use timetable_sim::codes;
 use timetable_sim::compare;
+use timetable_sim::io::InputSlot;
 use timetable_sim::reference::Bindings;
 use timetable_sim::session::{self, Mode};
 
@@ -154,9 +155,19 @@ pub fn run(args: &RunArgs, targets: &TargetSet, stdout: &mut dyn Write) -> Comma
             "--trace needs one function (--function) that reaches the scheduled stage".into(),
         ));
     }
+    let references = funcs
+        .iter()
+        .map(|f| session::prepare(f, ref_mode, target, &explicit))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(fail)?;
+    let slots: Vec<&[InputSlot]> = references.iter().map(|p| p.slots.as_slice()).collect();
+    let unknown = spec.check_names(&slots);
+    if !unknown.is_empty() {
+        return Err(fail(unknown));
+    }
     let mut mismatches = Vec::new();
-    for func in funcs {
-        let reference = session::prepare(func, ref_mode, target, &explicit).map_err(fail)?;
+    for reference in &references {
+        let func = reference.func;
         let inputs = spec.resolve(&reference.slots).map_err(fail)?;
         let expected = reference
             .run(target, &inputs, &args.data.config())
@@ -172,7 +183,7 @@ pub fn run(args: &RunArgs, targets: &TargetSet, stdout: &mut dyn Write) -> Comma
                 "  {}",
                 stages_line(source.stage, &compiled, compiled_mode)
             );
-            let _ = writeln!(stdout, "  outputs of the {}:", heading(&reference));
+            let _ = writeln!(stdout, "  outputs of the {}:", heading(reference));
             args.data.emit_outputs(func, &expected.named(), stdout)?;
             continue;
         }
@@ -260,7 +271,7 @@ pub fn run(args: &RunArgs, targets: &TargetSet, stdout: &mut dyn Write) -> Comma
             "  {}",
             stages_line(source.stage, &compiled, compiled_mode)
         );
-        let _ = writeln!(stdout, "  reference: {}", heading(&reference));
+        let _ = writeln!(stdout, "  reference: {}", heading(reference));
         let _ = writeln!(stdout, "  compiled: {}", heading(&program));
         let _ = write!(stdout, "{cmp}");
         if let Some(sim) = sim {

@@ -182,13 +182,23 @@ pub fn run(args: &SimArgs, targets: &TargetSet, stdout: &mut dyn Write) -> Comma
             "--trace needs a scheduled module (a cycle-level run)".into(),
         ));
     }
-    for func in funcs {
-        let prepared = session::prepare(func, mode, &loaded.target, &explicit).map_err(fail)?;
+    let prepared = funcs
+        .iter()
+        .map(|f| session::prepare(f, mode, &loaded.target, &explicit))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(fail)?;
+    let slots: Vec<&[io::InputSlot]> = prepared.iter().map(|p| p.slots.as_slice()).collect();
+    let unknown = spec.check_names(&slots);
+    if !unknown.is_empty() {
+        return Err(fail(unknown));
+    }
+    for prepared in &prepared {
+        let func = prepared.func;
         let inputs = spec.resolve(&prepared.slots).map_err(fail)?;
         let outcome = prepared
             .run(&loaded.target, &inputs, &args.data.config())
             .map_err(fail)?;
-        let _ = writeln!(stdout, "{}", heading(&prepared));
+        let _ = writeln!(stdout, "{}", heading(prepared));
         if let Some(sim) = &outcome.sim {
             let _ = write!(stdout, "{}", sim.report);
             args.data.write_trace(sim.trace.as_ref(), stdout)?;
