@@ -13,6 +13,24 @@ fn module(text: &str) -> timetable_ir::Module {
     parse::parse_module(&SourceFile::new("test.tir", text)).expect("parses")
 }
 
+/// A module from a file of the workspace.
+fn module_file(path: &str) -> timetable_ir::Module {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../");
+    module(&std::fs::read_to_string(format!("{root}{path}")).unwrap())
+}
+
+/// The first function of `m` decoded, with seed inputs.
+fn setup<'m>(
+    m: &'m timetable_ir::Module,
+    t: &timetable_ir::Target,
+) -> (Program<'m>, Vec<timetable_sim::tensor::Tensor>) {
+    let p = Program::decode(&m.functions[0], t).unwrap();
+    let inputs = InputSpec::default()
+        .resolve(&io::machine_slots(&p, t.lanes))
+        .unwrap();
+    (p, inputs)
+}
+
 fn codes_of(d: &[timetable_ir::Diagnostic]) -> Vec<&'static str> {
     d.iter().map(|d| d.code).collect()
 }
@@ -28,10 +46,7 @@ const CHAIN: &str = r#"module @m target @tiny stage scheduled {
 fn a_valid_copy_runs_in_both_machine_interpreters() {
     let tiny = target::builtin("tiny").unwrap();
     let m = module(&CHAIN.replace("ADDR", "0"));
-    let p = Program::decode(&m.functions[0], tiny).unwrap();
-    let inputs = InputSpec::default()
-        .resolve(&io::machine_slots(&p, tiny.lanes))
-        .unwrap();
+    let (p, inputs) = setup(&m, tiny);
     let run = simulate(&p, tiny, &inputs, &SimConfig::default()).unwrap();
     assert!(run.diags.is_empty(), "{:?}", run.diags);
     let reference = reference::machine::run(&p, tiny, &inputs).unwrap();
@@ -47,10 +62,7 @@ fn buffers_outside_memory_are_reported_before_the_run() {
     // The verifier rejects this placement (E0502); the simulator checks it again.
     let tiny = target::builtin("tiny").unwrap();
     let m = module(&CHAIN.replace("ADDR", "12"));
-    let p = Program::decode(&m.functions[0], tiny).unwrap();
-    let inputs = InputSpec::default()
-        .resolve(&io::machine_slots(&p, tiny.lanes))
-        .unwrap();
+    let (p, inputs) = setup(&m, tiny);
     let err = simulate(&p, tiny, &inputs, &SimConfig::default())
         .err()
         .expect("fails");
@@ -65,17 +77,9 @@ fn buffers_outside_memory_are_reported_before_the_run() {
 #[test]
 fn unscheduled_programs_need_the_reference_interpreter() {
     let tiny = target::builtin("tiny").unwrap();
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../ir-examples/chain.tir"
-    ))
-    .unwrap();
-    let m = module(&text);
+    let m = module_file("ir-examples/chain.tir");
     assert_eq!(m.stage, Stage::Machine);
-    let p = Program::decode(&m.functions[0], tiny).unwrap();
-    let inputs = InputSpec::default()
-        .resolve(&io::machine_slots(&p, tiny.lanes))
-        .unwrap();
+    let (p, inputs) = setup(&m, tiny);
     let err = simulate(&p, tiny, &inputs, &SimConfig::default())
         .err()
         .expect("fails");
@@ -111,10 +115,7 @@ fn mxm_type_mixes_are_errors_in_every_interpreter() {
   }
 }"#,
     );
-    let p = Program::decode(&m.functions[0], tiny).unwrap();
-    let inputs = InputSpec::default()
-        .resolve(&io::machine_slots(&p, tiny.lanes))
-        .unwrap();
+    let (p, inputs) = setup(&m, tiny);
     let err = reference::machine::run(&p, tiny, &inputs).expect_err("fails");
     assert_eq!(codes_of(&err), [codes::MXM_TYPE]);
     assert!(
@@ -144,10 +145,7 @@ fn hazards_stop_after_the_limit() {
         "module @m target @tiny stage scheduled {{\n  func @main(%a: mem<1xf32> {{mem = {{addr = 0, bank = 0, slice = 0}}, role = \"input\"}}, %y: mem<1xf32> {{mem = {{addr = 0, bank = 0, slice = 3}}, role = \"output\"}}) -> () {{\n{ops}  }}\n}}"
     );
     let m = module(&text);
-    let p = Program::decode(&m.functions[0], tiny).unwrap();
-    let inputs = InputSpec::default()
-        .resolve(&io::machine_slots(&p, tiny.lanes))
-        .unwrap();
+    let (p, inputs) = setup(&m, tiny);
     let config = SimConfig {
         max_errors: 5,
         ..SimConfig::default()
@@ -170,16 +168,8 @@ fn hazards_stop_after_the_limit() {
 #[test]
 fn traces_have_one_track_per_unit_and_stream_and_nest() {
     let tiny = target::builtin("tiny").unwrap();
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../tests/filetests/sim/chain_scheduled.tir"
-    ))
-    .unwrap();
-    let m = module(&text);
-    let p = Program::decode(&m.functions[0], tiny).unwrap();
-    let inputs = InputSpec::default()
-        .resolve(&io::machine_slots(&p, tiny.lanes))
-        .unwrap();
+    let m = module_file("tests/filetests/sim/chain_scheduled.tir");
+    let (p, inputs) = setup(&m, tiny);
     let config = SimConfig {
         trace: true,
         ..SimConfig::default()
@@ -225,12 +215,7 @@ fn traces_have_one_track_per_unit_and_stream_and_nest() {
 #[test]
 fn symbolic_dimensions_take_sizes_from_shapes_or_buckets() {
     let tsp = target::builtin("tsp").unwrap();
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../ir-examples/mlp.tir"
-    ))
-    .unwrap();
-    let m = module(&text);
+    let m = module_file("ir-examples/mlp.tir");
     let f = &m.functions[0];
     let p = session::prepare(f, Mode::Tensor, tsp, &Bindings::default()).unwrap();
     assert_eq!(p.bindings.to_string(), "B=1");
@@ -242,8 +227,8 @@ fn symbolic_dimensions_take_sizes_from_shapes_or_buckets() {
     let out = p.run(tsp, &inputs, &SimConfig::default()).unwrap();
     assert_eq!(out.outputs[0].1.shape, [3, 320]);
     // Without buckets and sizes, a symbolic dimension is an error.
-    let no_buckets = text.replace("attributes {buckets = {B = [1, 2, 4, 8]}} ", "");
-    let m = module(&no_buckets);
+    let mut m = m;
+    m.functions[0].attrs = Default::default();
     let err = session::prepare(&m.functions[0], Mode::Tensor, tsp, &Bindings::default())
         .err()
         .unwrap();
@@ -255,12 +240,7 @@ fn symbolic_dimensions_take_sizes_from_shapes_or_buckets() {
 #[test]
 fn outputs_are_deterministic_across_runs() {
     let tsp = target::builtin("tsp").unwrap();
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../ir-examples/mlp.tir"
-    ))
-    .unwrap();
-    let m = module(&text);
+    let m = module_file("ir-examples/mlp.tir");
     let p = session::prepare(&m.functions[0], Mode::Tensor, tsp, &Bindings::default()).unwrap();
     let inputs = InputSpec {
         files: Vec::new(),

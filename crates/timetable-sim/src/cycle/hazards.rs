@@ -206,7 +206,7 @@ pub(super) fn memory_read(
         .primary(m.span(i), "reads memory that was never written")
         .secondary(m.program.buffers[buffer].span, "the buffer");
     }
-    let landed = m.store_landed[expected as usize];
+    let landed = m.t.store_landed[expected as usize];
     if landed == u64::MAX || landed > t {
         let StoreOrigin::Write { instr: w } = m.plan.stores[expected as usize] else {
             unreachable!("host data is there before cycle 0")

@@ -191,6 +191,21 @@ struct Machine<'a> {
     cycle: u64,
     /// `cycle % width`, for stream ring indices.
     cycle_mod: u32,
+    /// The state with storage.
+    t: Tables,
+    pending: usize,
+    /// Weight rows and chunk sums on their way, by issue index (`None`: not computed).
+    rows: FxHashMap<u32, Option<Rc<Lanes>>>,
+    sums: FxHashMap<u32, Option<Lanes>>,
+    /// After the first hazard, values are no longer computed (only checked).
+    failed: bool,
+    stopped: bool,
+    diags: Diagnostics,
+    hazards: Vec<Hazard>,
+}
+
+/// The machine state that needs storage, kept between runs of one [`Simulator`].
+struct Tables {
     /// `[direction][stream][ring index]`.
     slots: Vec<StreamSlot>,
     /// Data of each value (dense id) until its last reader has read it.
@@ -209,44 +224,15 @@ struct Machine<'a> {
     /// The mac each accumulator holds, per plane (`NONE`: initial zero).
     acc_tags: Vec<Vec<u32>>,
     events: Vec<Vec<Event>>,
-    pending: usize,
-    /// Weight rows and chunk sums on their way, by issue index (`None`: not computed).
-    rows: FxHashMap<u32, Option<Rc<Lanes>>>,
-    sums: FxHashMap<u32, Option<Lanes>>,
     /// Per position: (cycle, issues in it, first issuer).
     unit_use: Vec<(u64, u32, u32)>,
     /// Per plane: (cycle, issuer).
     plane_use: Vec<(u64, u32)>,
     /// Per bank: (cycle, accessor).
     bank_use: Vec<(u64, u32)>,
-    /// After the first hazard, values are no longer computed (only checked).
-    failed: bool,
-    stopped: bool,
     /// Vector storage no value holds any more, by element type, reused for new results.
     pools: [Vec<Rc<Lanes>>; 6],
     /// The operands of the op being issued (kept to reuse its storage).
-    operands: Vec<Rc<Lanes>>,
-    diags: Diagnostics,
-    hazards: Vec<Hazard>,
-}
-
-/// The machine state that needs storage, kept between runs of one [`Simulator`].
-struct Tables {
-    slots: Vec<StreamSlot>,
-    values: Vec<Option<Rc<Lanes>>>,
-    readers_left: Vec<u32>,
-    words: Vec<u32>,
-    store_data: Vec<Option<Rc<Lanes>>>,
-    store_left: Vec<u32>,
-    store_landed: Vec<u64>,
-    planes: Vec<Plane>,
-    row_tags: Vec<Vec<u32>>,
-    acc_tags: Vec<Vec<u32>>,
-    events: Vec<Vec<Event>>,
-    unit_use: Vec<(u64, u32, u32)>,
-    plane_use: Vec<(u64, u32)>,
-    bank_use: Vec<(u64, u32)>,
-    pools: [Vec<Rc<Lanes>>; 6],
     operands: Vec<Rc<Lanes>>,
 }
 
@@ -329,27 +315,12 @@ impl<'a> Machine<'a> {
             streams: target.streams,
             cycle: 0,
             cycle_mod: 0,
-            slots: t.slots,
-            values: t.values,
-            readers_left: t.readers_left,
-            words: t.words,
-            store_data: t.store_data,
-            store_left: t.store_left,
-            store_landed: t.store_landed,
-            planes: t.planes,
-            row_tags: t.row_tags,
-            acc_tags: t.acc_tags,
-            events: t.events,
+            t,
             pending: 0,
             rows: FxHashMap::default(),
             sums: FxHashMap::default(),
-            unit_use: t.unit_use,
-            plane_use: t.plane_use,
-            bank_use: t.bank_use,
             failed: false,
             stopped: false,
-            pools: t.pools,
-            operands: t.operands,
             diags: Vec::new(),
             hazards: Vec::new(),
         };
@@ -367,9 +338,10 @@ impl<'a> Machine<'a> {
     fn into_tables(mut self) -> (Finished, Tables) {
         // Values still held go back to the pools rather than to the allocator.
         let held: Vec<Rc<Lanes>> = self
+            .t
             .values
             .iter_mut()
-            .chain(self.store_data.iter_mut())
+            .chain(self.t.store_data.iter_mut())
             .filter_map(Option::take)
             .collect();
         for rc in held {
@@ -380,24 +352,7 @@ impl<'a> Machine<'a> {
             hazards: self.hazards,
             cycle: self.cycle,
         };
-        let tables = Tables {
-            slots: self.slots,
-            values: self.values,
-            readers_left: self.readers_left,
-            words: self.words,
-            store_data: self.store_data,
-            store_left: self.store_left,
-            store_landed: self.store_landed,
-            planes: self.planes,
-            row_tags: self.row_tags,
-            acc_tags: self.acc_tags,
-            events: self.events,
-            unit_use: self.unit_use,
-            plane_use: self.plane_use,
-            bank_use: self.bank_use,
-            pools: self.pools,
-            operands: self.operands,
-        };
+        let tables = self.t;
         (finished, tables)
     }
 
@@ -406,12 +361,12 @@ impl<'a> Machine<'a> {
     fn run(&mut self) {
         let issues = &self.plan.issues;
         let mut next = 0;
-        let mask = self.events.len() as u64 - 1;
+        let mask = self.t.events.len() as u64 - 1;
         loop {
             let next_issue = issues.get(next).map(|i| i.at);
             let next_event = (self.pending > 0).then(|| {
                 (self.cycle..)
-                    .find(|c| !self.events[(c & mask) as usize].is_empty())
+                    .find(|c| !self.t.events[(c & mask) as usize].is_empty())
                     .expect("pending events are within the ring")
             });
             let Some(cycle) = next_issue.into_iter().chain(next_event).min() else {
@@ -436,15 +391,15 @@ impl<'a> Machine<'a> {
             }
             self.cycle = cycle;
             self.cycle_mod = (cycle % u64::from(self.width)) as u32;
-            let mut bucket = std::mem::take(&mut self.events[(cycle & mask) as usize]);
+            let mut bucket = std::mem::take(&mut self.t.events[(cycle & mask) as usize]);
             self.pending -= bucket.len();
             for &e in &bucket {
                 self.land(e);
             }
             bucket.clear();
             // Give the bucket's storage back to the ring.
-            if self.events[(cycle & mask) as usize].is_empty() {
-                self.events[(cycle & mask) as usize] = bucket;
+            if self.t.events[(cycle & mask) as usize].is_empty() {
+                self.t.events[(cycle & mask) as usize] = bucket;
             }
             while let Some(issue) = issues.get(next) {
                 if issue.at != cycle || self.stopped {
@@ -463,8 +418,8 @@ impl<'a> Machine<'a> {
         if delay == 0 {
             self.land(e);
         } else {
-            let mask = self.events.len() as u64 - 1;
-            self.events[((self.cycle + u64::from(delay)) & mask) as usize].push(e);
+            let mask = self.t.events.len() as u64 - 1;
+            self.t.events[((self.cycle + u64::from(delay)) & mask) as usize].push(e);
             self.pending += 1;
         }
     }
@@ -521,7 +476,7 @@ impl<'a> Machine<'a> {
         if issue.capacity > 0 {
             self.check_issue_rate(issue);
         }
-        let mut operands = std::mem::take(&mut self.operands);
+        let mut operands = std::mem::take(&mut self.t.operands);
         let mut ok = true;
         for read in &self.plan.reads[issue.reads.0 as usize..issue.reads.1 as usize] {
             match self.read_stream(i, read, issue.pos) {
@@ -536,25 +491,25 @@ impl<'a> Machine<'a> {
                 self.check_bank(i, &access);
                 let data = self.read_memory(i, &access, store);
                 let r = self.plan.productions[issue.productions.0 as usize].value;
-                self.values[r as usize] = data.filter(|_| compute);
+                self.t.values[r as usize] = data.filter(|_| compute);
                 self.schedule(issue.latency, Event::Produce(k));
             }
             &Action::Write { access, store } => {
                 self.check_bank(i, &access);
-                self.store_data[store as usize] = operands.pop().filter(|_| compute);
+                self.t.store_data[store as usize] = operands.pop().filter(|_| compute);
                 self.schedule(issue.latency, Event::Commit(k));
             }
-            &Action::Load { plane, .. } => {
+            &Action::Op(Kind::Load { plane, .. }) => {
                 self.check_plane(i, plane);
                 let row = operands.pop().filter(|_| compute);
                 self.rows.insert(k, row);
                 self.schedule(issue.latency, Event::Row(k));
             }
-            &Action::Mac { plane, .. } => {
+            &Action::Op(Kind::Mac { plane, .. }) => {
                 self.check_plane(i, plane);
                 let rows_ok = self.check_rows(i, plane);
                 let sum = if compute && rows_ok && !self.failed {
-                    match self.planes[plane as usize].chunk(&operands[0], ov) {
+                    match self.t.planes[plane as usize].chunk(&operands[0], ov) {
                         Ok(s) => Some(s),
                         Err(e) => {
                             self.mxm_error(i, e);
@@ -567,11 +522,12 @@ impl<'a> Machine<'a> {
                 self.sums.insert(k, sum);
                 self.schedule(issue.latency, Event::Accumulate(k));
             }
-            &Action::Acc { plane, acc, elem } => {
+            &Action::Op(Kind::Acc { plane, acc }) => {
+                let elem = self.plan.productions[issue.productions.0 as usize].elem;
                 self.check_plane(i, plane);
                 let tag_ok = self.check_accumulator(i, plane, acc, "reads");
                 let data = if compute && tag_ok && !self.failed {
-                    match self.planes[plane as usize].read(acc as usize, elem) {
+                    match self.t.planes[plane as usize].read(acc as usize, elem) {
                         Ok(d) => Some(Rc::new(d)),
                         Err(e) => {
                             self.mxm_error(i, e);
@@ -582,11 +538,11 @@ impl<'a> Machine<'a> {
                     None
                 };
                 let r = self.plan.productions[issue.productions.0 as usize].value;
-                self.values[r as usize] = data;
+                self.t.values[r as usize] = data;
                 self.schedule(issue.latency, Event::Produce(k));
             }
-            Action::Idle => {}
-            Action::Data(kind) => {
+            Action::Op(Kind::Idle) => {}
+            Action::Op(kind) => {
                 if compute {
                     self.compute(issue, kind, &operands);
                 }
@@ -596,7 +552,7 @@ impl<'a> Machine<'a> {
         for rc in operands.drain(..) {
             self.recycle(rc);
         }
-        self.operands = operands;
+        self.t.operands = operands;
     }
 
     fn mxm_error(&mut self, i: u32, e: crate::mxm::MxmError) {
@@ -612,15 +568,15 @@ impl<'a> Machine<'a> {
         let results =
             &self.plan.productions[issue.productions.0 as usize..issue.productions.1 as usize];
         let result = if let [r] = results {
-            let mut rc = self.pools[pool_of(r.elem)].pop().unwrap_or_default();
+            let mut rc = self.t.pools[pool_of(r.elem)].pop().unwrap_or_default();
             let out = Rc::get_mut(&mut rc).expect("pooled storage is unshared");
             exec::compute(kind, ov, group, operands, std::slice::from_mut(out))
-                .map(|()| self.values[r.value as usize] = Some(rc))
+                .map(|()| self.t.values[r.value as usize] = Some(rc))
         } else {
             let mut out = vec![Lanes::default(); results.len()];
             exec::compute(kind, ov, group, operands, &mut out).map(|()| {
                 for (r, v) in results.iter().zip(out) {
-                    self.values[r.value as usize] = Some(Rc::new(v));
+                    self.t.values[r.value as usize] = Some(Rc::new(v));
                 }
             })
         };
@@ -633,7 +589,7 @@ impl<'a> Machine<'a> {
 
     /// Keeps the storage of a vector nobody else holds, for the next result.
     fn recycle(&mut self, rc: Rc<Lanes>) {
-        let pool = &mut self.pools[pool_of(rc.elem())];
+        let pool = &mut self.t.pools[pool_of(rc.elem())];
         if Rc::strong_count(&rc) == 1 && pool.len() < 4096 {
             pool.push(rc);
         }
@@ -655,7 +611,7 @@ impl<'a> Machine<'a> {
 
     /// The value on `stream` at `pos` in the current cycle, if any.
     fn slot_value(&self, dir: Direction, stream: u32, pos: u32) -> Option<StreamSlot> {
-        let s = self.slots[self.slot_index(dir, stream, pos)];
+        let s = self.t.slots[self.slot_index(dir, stream, pos)];
         let elapsed = self.cycle.checked_sub(s.cycle)?;
         let hops = match dir {
             Direction::East => pos.checked_sub(s.pos)?,
@@ -672,7 +628,7 @@ impl<'a> Machine<'a> {
             let mut collided = false;
             for k in 0..g.width {
                 let idx = self.slot_index(g.dir, g.first + k, issue.pos);
-                let old = self.slots[idx];
+                let old = self.t.slots[idx];
                 if !collided && old.value != NONE && old.cycle == self.cycle && old.pos == issue.pos
                 {
                     // One report per stream group, naming its first colliding stream.
@@ -680,14 +636,14 @@ impl<'a> Machine<'a> {
                     let d = hazards::collision(self, issue.instr, old.value, g.stream(k));
                     self.hazard(issue.instr, d);
                 }
-                self.slots[idx] = StreamSlot {
+                self.t.slots[idx] = StreamSlot {
                     value: p.value,
                     cycle: self.cycle,
                     pos: issue.pos,
                 };
             }
-            if self.readers_left[p.value as usize] == 0
-                && let Some(rc) = self.values[p.value as usize].take()
+            if self.t.readers_left[p.value as usize] == 0
+                && let Some(rc) = self.t.values[p.value as usize].take()
             {
                 self.recycle(rc);
             }
@@ -706,23 +662,23 @@ impl<'a> Machine<'a> {
                 return None;
             }
         }
-        self.readers_left[v] -= 1;
-        if self.readers_left[v] == 0 {
-            self.values[v].take()
+        self.t.readers_left[v] -= 1;
+        if self.t.readers_left[v] == 0 {
+            self.t.values[v].take()
         } else {
-            self.values[v].clone()
+            self.t.values[v].clone()
         }
     }
 
     // ---- memory -----------------------------------------------------------------
 
     fn check_bank(&mut self, i: u32, access: &plan::Access) {
-        let (cycle, other) = self.bank_use[access.bank as usize];
+        let (cycle, other) = self.t.bank_use[access.bank as usize];
         if cycle == self.cycle {
             let d = hazards::bank_conflict(self, i, other, access.buffer as usize);
             self.hazard(i, d);
         } else {
-            self.bank_use[access.bank as usize] = (self.cycle, i);
+            self.t.bank_use[access.bank as usize] = (self.cycle, i);
         }
     }
 
@@ -734,10 +690,10 @@ impl<'a> Machine<'a> {
     }
 
     fn land_store(&mut self, s: u32, words: std::ops::Range<usize>, cycle: u64) {
-        self.words[words].fill(s + 1);
-        self.store_landed[s as usize] = cycle;
-        if self.store_left[s as usize] == 0
-            && let Some(rc) = self.store_data[s as usize].take()
+        self.t.words[words].fill(s + 1);
+        self.t.store_landed[s as usize] = cycle;
+        if self.t.store_left[s as usize] == 0
+            && let Some(rc) = self.t.store_data[s as usize].take()
         {
             self.recycle(rc);
         }
@@ -746,7 +702,7 @@ impl<'a> Machine<'a> {
     fn read_memory(&mut self, i: u32, access: &plan::Access, expected: u32) -> Option<Rc<Lanes>> {
         // `NONE + 1` wraps to 0, the empty word: "never written" expects empty words.
         let tag = expected.wrapping_add(1);
-        let found = self.words[access.words()]
+        let found = self.t.words[access.words()]
             .iter()
             .find(|&&t| t != tag)
             .map(|&t| t.wrapping_sub(1));
@@ -757,11 +713,11 @@ impl<'a> Machine<'a> {
             return None;
         }
         let s = expected as usize;
-        self.store_left[s] -= 1;
-        if self.store_left[s] == 0 {
-            self.store_data[s].take()
+        self.t.store_left[s] -= 1;
+        if self.t.store_left[s] == 0 {
+            self.t.store_data[s].take()
         } else {
-            self.store_data[s].clone()
+            self.t.store_data[s].clone()
         }
     }
 
@@ -769,13 +725,13 @@ impl<'a> Machine<'a> {
 
     fn check_issue_rate(&mut self, issue: &Issue) {
         let pos = issue.pos as usize;
-        let (cycle, count, first) = self.unit_use[pos];
+        let (cycle, count, first) = self.t.unit_use[pos];
         let (count, first) = if cycle == self.cycle {
             (count + 1, first)
         } else {
             (1, issue.instr)
         };
-        self.unit_use[pos] = (self.cycle, count, first);
+        self.t.unit_use[pos] = (self.cycle, count, first);
         if count == issue.capacity + 1 {
             let d = hazards::oversubscribed(self, issue.instr, first, issue.capacity);
             self.hazard(issue.instr, d);
@@ -783,12 +739,12 @@ impl<'a> Machine<'a> {
     }
 
     fn check_plane(&mut self, i: u32, plane: u32) {
-        let (cycle, other) = self.plane_use[plane as usize];
+        let (cycle, other) = self.t.plane_use[plane as usize];
         if cycle == self.cycle {
             let d = hazards::plane_busy(self, i, other, plane);
             self.hazard(i, d);
         } else {
-            self.plane_use[plane as usize] = (self.cycle, i);
+            self.t.plane_use[plane as usize] = (self.cycle, i);
         }
     }
 
@@ -796,7 +752,7 @@ impl<'a> Machine<'a> {
         let expected = self.plan.mac_rows[i as usize]
             .clone()
             .expect("every mac has expected rows");
-        let tags = &self.row_tags[plane as usize];
+        let tags = &self.t.row_tags[plane as usize];
         match (0..expected.len()).find(|&r| tags[r] != expected[r]) {
             None => true,
             Some(row) => {
@@ -809,7 +765,7 @@ impl<'a> Machine<'a> {
 
     fn check_accumulator(&mut self, i: u32, plane: u32, acc: u32, verb: &str) -> bool {
         let expected = self.plan.acc_expect[i as usize];
-        let holds = self.acc_tags[plane as usize][acc as usize];
+        let holds = self.t.acc_tags[plane as usize][acc as usize];
         if holds == expected {
             return true;
         }
@@ -819,12 +775,12 @@ impl<'a> Machine<'a> {
     }
 
     fn land_row(&mut self, issue: &Issue, data: Option<Rc<Lanes>>) {
-        let Action::Load { plane, row } = issue.action else {
+        let Action::Op(Kind::Load { plane, row }) = issue.action else {
             unreachable!("rows come from loads")
         };
-        self.row_tags[plane as usize][row as usize] = issue.instr;
+        self.t.row_tags[plane as usize][row as usize] = issue.instr;
         if let Some(data) = data.filter(|_| !self.failed) {
-            if let Err(e) = self.planes[plane as usize].load(row as usize, &data) {
+            if let Err(e) = self.t.planes[plane as usize].load(row as usize, &data) {
                 self.mxm_error(issue.instr, e);
             }
             self.recycle(data);
@@ -832,11 +788,11 @@ impl<'a> Machine<'a> {
     }
 
     fn land_accumulate(&mut self, issue: &Issue, sum: Option<Lanes>) {
-        let Action::Mac {
+        let Action::Op(Kind::Mac {
             plane,
             acc,
             accumulate,
-        } = issue.action
+        }) = issue.action
         else {
             unreachable!("accumulations come from macs")
         };
@@ -844,9 +800,9 @@ impl<'a> Machine<'a> {
         if accumulate {
             self.check_accumulator(i, plane, acc, "accumulates onto");
         }
-        self.acc_tags[plane as usize][acc as usize] = i;
+        self.t.acc_tags[plane as usize][acc as usize] = i;
         if let Some(sum) = sum.filter(|_| !self.failed)
-            && let Err(e) = self.planes[plane as usize].accumulate(
+            && let Err(e) = self.t.planes[plane as usize].accumulate(
                 acc as usize,
                 sum,
                 accumulate,
@@ -867,14 +823,16 @@ impl<'a> Machine<'a> {
             let mut vectors = Vec::new();
             for (index, &s) in finals.iter().enumerate() {
                 let words = self.bank_words(*buffer, index as u32);
-                match self.words[words]
+                match self.t.words[words]
                     .iter()
                     .find(|&&t| t != s.wrapping_add(1))
                     .map(|&t| t.wrapping_sub(1))
                 {
-                    None => {
-                        vectors.push(self.store_data[s as usize].take().map(Rc::unwrap_or_clone))
-                    }
+                    None => vectors.push(
+                        self.t.store_data[s as usize]
+                            .take()
+                            .map(Rc::unwrap_or_clone),
+                    ),
                     Some(found) => {
                         let d = hazards::output_overwritten(self, *buffer, index as u32, s, found);
                         self.hazard(last, d);

@@ -106,34 +106,12 @@ pub struct Production {
     pub elem: ElemType,
 }
 
-/// What an issue does, with everything the loop needs inline.
+/// What an issue does: memory ops with their words resolved, everything else as decoded.
 #[derive(Clone, Debug)]
 pub enum Action {
-    Read {
-        access: Access,
-        store: u32,
-    },
-    Write {
-        access: Access,
-        store: u32,
-    },
-    /// A VXM or SXM op: `Kind::Lane`, `Kind::Move` or `Kind::Transpose`.
-    Data(Kind),
-    Load {
-        plane: u32,
-        row: u32,
-    },
-    Mac {
-        plane: u32,
-        acc: u32,
-        accumulate: bool,
-    },
-    Acc {
-        plane: u32,
-        acc: u32,
-        elem: ElemType,
-    },
-    Idle,
+    Read { access: Access, store: u32 },
+    Write { access: Access, store: u32 },
+    Op(Kind),
 }
 
 /// Where a memory op reads or writes: its bank and words, resolved before the run.
@@ -390,35 +368,19 @@ impl Plan {
                     width: loc.width,
                 }
             };
-            let action = match &instr.kind {
-                &Kind::Read { buffer, index } => Action::Read {
+            let action = match instr.kind {
+                Kind::Read { buffer, index } => Action::Read {
                     access: access(buffer, index),
                     store,
                 },
-                &Kind::Write { buffer, index } => Action::Write {
+                Kind::Write { buffer, index } => Action::Write {
                     access: access(buffer, index),
                     store,
                 },
-                &Kind::Load { plane, row } => Action::Load { plane, row },
-                &Kind::Mac {
-                    plane,
-                    acc,
-                    accumulate,
-                } => Action::Mac {
-                    plane,
-                    acc,
-                    accumulate,
-                },
-                &Kind::Acc { plane, acc } => Action::Acc {
-                    plane,
-                    acc,
-                    elem: instr.result_elems[0],
-                },
-                Kind::Idle => Action::Idle,
-                data => Action::Data(data.clone()),
+                ref other => Action::Op(other.clone()),
             };
             let capacity = match (&action, t.unit.class) {
-                (Action::Idle, _) => 0,
+                (Action::Op(Kind::Idle), _) => 0,
                 (_, UnitClass::Vxm) => target.vxm_alus,
                 (_, UnitClass::Sxm) => target.sxm_issue,
                 // Memory is limited by its banks, MXMs by their planes.

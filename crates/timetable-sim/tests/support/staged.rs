@@ -467,43 +467,8 @@ impl Stager<'_> {
         // Each result goes to its home.
         for ((&old, &new), (tr, (slice, bank))) in results.iter().zip(&new_results).zip(writes) {
             self.table.reserve_path(&tr);
-            {
-                let w_at = tr.arrival();
-                let elem = func.ty(old).elem();
-                let p = self.place(elem.bytes(), Some((slice, bank)));
-                let name = self.fresh("home");
-                let ty = Type::Mem { vectors: 1, elem };
-                let alloc = OpSpec::new(Opcode::MemAlloc)
-                    .attr(keys::MEM, p.to_attr())
-                    .result(name, ty.clone());
-                let ah = self.out.push_op(alloc, Span::DUMMY);
-                let buffer = self.out.ops[ah].results[0];
-                self.table.banks.insert((slice, bank, w_at));
-                let write = OpSpec::new(Opcode::MemWrite)
-                    .operands([new, buffer])
-                    .attr("index", 0u64);
-                self.push(Emitted {
-                    spec: write,
-                    slot: Some(Slot {
-                        at: w_at,
-                        unit: UnitId::new(UnitClass::Mem, slice),
-                        streams: Vec::new(),
-                    }),
-                });
-                self.homes.insert(
-                    old,
-                    Home {
-                        buffer,
-                        slice,
-                        bank,
-                        ready: w_at
-                            + u64::from(
-                                self.target
-                                    .latency(timetable_ir::registry::LatencyClass::MemWrite),
-                            ),
-                    },
-                );
-            }
+            let home = self.write_home(new, func.ty(old).elem(), slice, bank, tr.arrival());
+            self.homes.insert(old, home);
         }
         // Dependences for later ops.
         let landed = t + u64::from(latency);
@@ -712,6 +677,47 @@ impl Stager<'_> {
         self.out.ops[h].results[0]
     }
 
+    /// Writes `value` (of `elem`, on its way to `slice`) into a new home in `bank`, in
+    /// cycle `at`; reserves the bank.
+    fn write_home(
+        &mut self,
+        value: Handle<Value>,
+        elem: timetable_ir::types::ElemType,
+        slice: u32,
+        bank: u32,
+        at: u64,
+    ) -> Home {
+        self.table.banks.insert((slice, bank, at));
+        let p = self.place(elem.bytes(), Some((slice, bank)));
+        let name = self.fresh("home");
+        let alloc = OpSpec::new(Opcode::MemAlloc)
+            .attr(keys::MEM, p.to_attr())
+            .result(name, Type::Mem { vectors: 1, elem });
+        let ah = self.out.push_op(alloc, Span::DUMMY);
+        let buffer = self.out.ops[ah].results[0];
+        let write = OpSpec::new(Opcode::MemWrite)
+            .operands([value, buffer])
+            .attr("index", 0u64);
+        let unit = UnitId::new(UnitClass::Mem, slice);
+        self.push(Emitted {
+            spec: write,
+            slot: Some(Slot {
+                at,
+                unit,
+                streams: Vec::new(),
+            }),
+        });
+        let write_latency = self
+            .target
+            .latency(timetable_ir::registry::LatencyClass::MemWrite);
+        Home {
+            buffer,
+            slice,
+            bank,
+            ready: at + u64::from(write_latency),
+        }
+    }
+
     /// Copies `v` to a new home in a bank none of `avoid` uses; the copy's ops go to `pre`.
     fn copy_home(
         &mut self,
@@ -724,7 +730,6 @@ impl Stager<'_> {
         let from = self.homes[&v];
         let fp = self.mem_pos(from.slice);
         let read_latency = target.latency(timetable_ir::registry::LatencyClass::MemRead);
-        let write_latency = target.latency(timetable_ir::registry::LatencyClass::MemWrite);
         let width = func.ty(v).elem().bytes();
         let mut issue = from.ready;
         loop {
@@ -758,59 +763,8 @@ impl Stager<'_> {
                         continue;
                     }
                     // Reserve and emit: read from the old home, write to the new one.
-                    self.table.reserve_path(&tr);
-                    self.table.banks.insert((from.slice, from.bank, issue));
-                    self.table.banks.insert((slice, bank, w_at));
-                    let name = self.fresh(&func.value(v).name);
-                    let read = OpSpec::new(Opcode::MemRead)
-                        .operands([from.buffer])
-                        .attr("index", 0u64)
-                        .result(name, func.ty(v).clone());
-                    for e in pre.drain(..) {
-                        self.push(e);
-                    }
-                    let rh = self.push(Emitted {
-                        spec: read,
-                        slot: Some(Slot {
-                            at: issue,
-                            unit: UnitId::new(UnitClass::Mem, from.slice),
-                            streams: vec![StreamId {
-                                dir: tr.dir,
-                                index: tr.first,
-                            }],
-                        }),
-                    });
-                    let copied = self.out.ops[rh].results[0];
-                    let p = self.place(width, Some((slice, bank)));
-                    let hname = self.fresh("home");
-                    let alloc = OpSpec::new(Opcode::MemAlloc)
-                        .attr(keys::MEM, p.to_attr())
-                        .result(
-                            hname,
-                            Type::Mem {
-                                vectors: 1,
-                                elem: func.ty(v).elem(),
-                            },
-                        );
-                    let ah = self.out.push_op(alloc, Span::DUMMY);
-                    let buffer = self.out.ops[ah].results[0];
-                    let write = OpSpec::new(Opcode::MemWrite)
-                        .operands([copied, buffer])
-                        .attr("index", 0u64);
-                    self.push(Emitted {
-                        spec: write,
-                        slot: Some(Slot {
-                            at: w_at,
-                            unit: UnitId::new(UnitClass::Mem, slice),
-                            streams: Vec::new(),
-                        }),
-                    });
-                    return Home {
-                        buffer,
-                        slice,
-                        bank,
-                        ready: w_at + u64::from(write_latency),
-                    };
+                    let copied = self.emit_home_read(func, v, from, &tr, read_latency, pre);
+                    return self.write_home(copied, func.ty(v).elem(), slice, bank, w_at);
                 }
             }
             issue += 1;

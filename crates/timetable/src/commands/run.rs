@@ -172,17 +172,16 @@ pub fn run(args: &RunArgs, targets: &TargetSet, stdout: &mut dyn Write) -> Comma
         let expected = reference
             .run(target, &inputs, &args.data.config())
             .map_err(fail)?;
-        if nothing_compiled {
+        let stages = stages_line(source.stage, &compiled, compiled_mode);
+        let not_checked = |why: &str, stdout: &mut dyn Write| {
             let _ = writeln!(
                 stdout,
-                "@{}: result not checked: nothing was compiled",
+                "@{}: result not checked: {why}\n  {stages}",
                 func.name.text
             );
-            let _ = writeln!(
-                stdout,
-                "  {}",
-                stages_line(source.stage, &compiled, compiled_mode)
-            );
+        };
+        if nothing_compiled {
+            not_checked("nothing was compiled", stdout);
             let _ = writeln!(stdout, "  outputs of the {}:", heading(reference));
             args.data.emit_outputs(func, &expected.named(), stdout)?;
             continue;
@@ -218,16 +217,7 @@ pub fn run(args: &RunArgs, targets: &TargetSet, stdout: &mut dyn Write) -> Comma
         if let Some(sim) = sim {
             args.data.write_trace(sim.trace.as_ref(), stdout)?;
             if !sim.diags.is_empty() {
-                let _ = writeln!(
-                    stdout,
-                    "@{}: result not checked: the simulation met hazards",
-                    func.name.text
-                );
-                let _ = writeln!(
-                    stdout,
-                    "  {}",
-                    stages_line(source.stage, &compiled, compiled_mode)
-                );
+                not_checked("the simulation met hazards", stdout);
                 let _ = write!(stdout, "{}", sim.report);
                 return Err(fail(sim.diags.clone()));
             }
@@ -266,11 +256,7 @@ pub fn run(args: &RunArgs, targets: &TargetSet, stdout: &mut dyn Write) -> Comma
                 r.peak_words as f64 * f64::from(r.word_bytes) / 1024.0
             );
         }
-        let _ = writeln!(
-            stdout,
-            "  {}",
-            stages_line(source.stage, &compiled, compiled_mode)
-        );
+        let _ = writeln!(stdout, "  {stages}");
         let _ = writeln!(stdout, "  reference: {}", heading(reference));
         let _ = writeln!(stdout, "  compiled: {}", heading(&program));
         let _ = write!(stdout, "{cmp}");
