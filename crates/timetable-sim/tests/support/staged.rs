@@ -415,7 +415,11 @@ impl Stager<'_> {
                 break found;
             }
             t += 1;
-            assert!(t < earliest + 100_000, "no slot found for `{}`", op.opcode);
+            assert!(
+                t < earliest + 100_000,
+                "no slot found for `{}` (is memory full? homes are never reused)",
+                op.opcode
+            );
         };
 
         // Commit: reservations, dependences, emitted ops.
