@@ -77,8 +77,8 @@ pub enum Tok<'s> {
     Int(i64),
     #[regex(r"-?[0-9]+\.[0-9]+([eE][+-]?[0-9]+)?", parse_float)]
     #[regex(r"-?[0-9]+[eE][+-]?[0-9]+", parse_float)]
-    #[token("nan", |_| f64::NAN)]
-    #[token("inf", |_| f64::INFINITY)]
+    // `nan` and `inf` lex as identifiers (so they also work as attribute keys); the
+    // grammar reads them as floats in value position.
     #[token("-inf", |_| f64::NEG_INFINITY)]
     Float(f64),
     #[regex(r#""([^"\\\n]|\\[^\n])*""#, unescape)]

@@ -87,6 +87,14 @@ pub enum Command {
     /// The whole pipeline as available, simulated, and checked bit for bit against the
     /// reference interpreter on the same inputs.
     Run(crate::commands::run::RunArgs),
+    /// Capacity planning: p50/p99 latency, rejection and goodput of a serving deployment
+    /// from exact compiled service times; find the highest rate or fewest replicas that
+    /// meet an SLO.
+    Plan(Box<timetable_plan::cli::Args>),
+    /// Lower tensor-level functions to machine code, one function per shape bucket.
+    Lower(crate::commands::lower::LowerArgs),
+    /// Run dataflow analyses and print the module with their results as attributes.
+    Analyze(crate::commands::analyze::AnalyzeArgs),
 }
 
 #[derive(Args, Debug)]

@@ -5,7 +5,10 @@ use timetable_ir::verify::ModuleCheck;
 
 /// Every pass `opt --passes` accepts.
 pub fn passes() -> Vec<PassInfo> {
-    timetable_ir::passes::registry()
+    let mut passes = timetable_ir::passes::registry();
+    passes.push(timetable_lower::INFO);
+    passes.push(timetable_dataflow::present::pass::INFO);
+    passes
 }
 
 /// The independent whole-module checks every verification runs.

@@ -1,11 +1,13 @@
 //! File tests in the style of Cranelift filetests and MLIR lit.
 //!
 //! Every `.tir` file under `tests/filetests/` and `ir-examples/`:
-//! - is run once per `// RUN: <subcommand> <args>` line (the file's path is appended) and
+//! - is run once per `// RUN: <subcommand> <args>` line (the file's path replaces `%s`, or
+//!   is appended; `%none` runs the command without it) and
 //!   the combined output is an insta snapshot in `tests/snapshots/`
 //!   (bless with `INSTA_UPDATE=always` or `cargo insta review`);
 //! - must produce exactly the diagnostics its `// expected-error@+N {{text}}`
-//!   annotations describe (MLIR's -verify-diagnostics), for each RUN line;
+//!   annotations describe (MLIR's -verify-diagnostics), for each RUN line that fails or
+//!   reports anything;
 //! - if it parses, must round-trip: print(parse(print(parse(x)))) == print(parse(x)), and
 //!   the two parsed modules are equal.
 

@@ -325,18 +325,23 @@ impl<'a> FieldReader<'a> {
         self.attrs.span_of(key).unwrap_or(self.whole)
     }
 
-    fn bad(&mut self, key: &str, what: &str) {
+    /// Reports field `field` (written under top-level `key`) as having a bad value.
+    fn bad_field(&mut self, key: &str, field: &str, what: &str) {
         let span = self.span(key);
         self.errors.push(
             Diagnostic::error(
                 codes::TARGET_FIELD_VALUE,
-                format!("target field `{key}` {what}"),
+                format!("target field `{field}` {what}"),
             )
             .primary(span, "here"),
         );
     }
 
     /// The value of `key` (or of `key.sub`), reporting a missing field once.
+    fn bad(&mut self, key: &str, what: &str) {
+        self.bad_field(key, key, what);
+    }
+
     fn lookup(&mut self, key: &str, sub: Option<&str>) -> Option<&'a AttrValue> {
         let attrs: &'a Attrs = self.attrs;
         let field = match (attrs.get(key), sub) {
@@ -383,7 +388,7 @@ impl<'a> FieldReader<'a> {
                 } else {
                     "a non-negative"
                 };
-                self.bad(key, &format!("(`{field}`) must be {what} 32-bit integer"));
+                self.bad_field(key, &field, &format!("must be {what} 32-bit integer"));
                 0
             }
         }

@@ -100,17 +100,53 @@ pub(super) fn check(
     }
     match rule(def.rule, func, op, &operands, &results, target) {
         Ok(()) => true,
-        Err(message) => {
-            diags.push(Diagnostic::error(codes::TYPE_RULE, message).primary(span, "in this op"));
+        Err(Problem { message, attr }) => {
+            let d = match attr
+                .and_then(|k| op.attrs.span_of(k))
+                .filter(|s| !s.is_dummy())
+            {
+                Some(at) => {
+                    Diagnostic::error(codes::ATTR_VALUE, message).primary(at, "out of range")
+                }
+                None => Diagnostic::error(codes::TYPE_RULE, message).primary(span, "in this op"),
+            };
+            diags.push(d);
             false
         }
     }
 }
 
-type Check = Result<(), String>;
+/// Why an op breaks its rule, and the attribute to blame if one is.
+struct Problem {
+    message: String,
+    attr: Option<&'static str>,
+}
+
+impl From<String> for Problem {
+    fn from(message: String) -> Self {
+        Problem {
+            message,
+            attr: None,
+        }
+    }
+}
+
+type Check = Result<(), Problem>;
 
 fn expect(cond: bool, message: impl FnOnce() -> String) -> Check {
-    if cond { Ok(()) } else { Err(message()) }
+    if cond { Ok(()) } else { Err(message().into()) }
+}
+
+/// Like `expect`, blaming attribute `key`.
+fn expect_attr(cond: bool, key: &'static str, message: impl FnOnce() -> String) -> Check {
+    if cond {
+        Ok(())
+    } else {
+        Err(Problem {
+            message: message(),
+            attr: Some(key),
+        })
+    }
 }
 
 fn tensor(t: &Type) -> &TensorType {
@@ -224,7 +260,7 @@ fn rule(
                     usize::try_from(i)
                         .is_ok_and(|i| i < a.rank() && !std::mem::replace(&mut seen[i], true))
                 });
-            expect(is_perm, || {
+            expect_attr(is_perm, "perm", || {
                 format!("`perm` must be a permutation of 0..{}", a.rank())
             })?;
             let dims: Vec<Dim> = perm.iter().map(|&i| a.dims[i as usize].clone()).collect();
@@ -253,7 +289,7 @@ fn rule(
                 .and_then(AttrValue::as_int)
                 .unwrap_or(-1);
             let rank = a.rank() as i64;
-            expect(rank > 0 && (-rank..rank).contains(&axis), || {
+            expect_attr(rank > 0 && (-rank..rank).contains(&axis), "axis", || {
                 format!("`axis = {axis}` is out of range for `{}`", operands[0])
             })?;
             let axis = axis.rem_euclid(rank.max(1)) as usize;
@@ -296,7 +332,7 @@ fn rule(
         }),
         TypeRule::MemConst => {
             let Type::Mem { vectors, elem } = results[0] else {
-                return Err(format!("`{name}` defines a buffer (`mem<NxT>`)"));
+                return Err(format!("`{name}` defines a buffer (`mem<NxT>`)").into());
             };
             let count = match op.attrs.get(crate::machine::keys::TENSOR) {
                 Some(AttrValue::Type(Type::Tensor(t))) => {
@@ -314,7 +350,9 @@ fn rule(
                     })?;
                     layout.used_lanes()
                 }
-                Some(other) => return Err(format!("`tensor` must be a tensor type, not {other}")),
+                Some(other) => {
+                    return Err(format!("`tensor` must be a tensor type, not {other}").into());
+                }
                 None => u64::from(*vectors) * u64::from(target.lanes),
             };
             const_data(op, count, *elem)
@@ -326,9 +364,9 @@ fn rule(
                 (operands[0], operands[1])
             };
             let Type::Mem { vectors, elem } = buf_ty else {
-                return Err(format!(
-                    "`{name}` accesses a buffer (`mem<NxT>`), not `{buf_ty}`"
-                ));
+                return Err(
+                    format!("`{name}` accesses a buffer (`mem<NxT>`), not `{buf_ty}`").into(),
+                );
             };
             expect(*vec_ty == Type::Vec(*elem), || {
                 format!("`{name}` moves `vec<{elem}>` for a `{buf_ty}`, not `{vec_ty}`")
@@ -338,7 +376,7 @@ fn rule(
                 .get("index")
                 .and_then(AttrValue::as_u64)
                 .unwrap_or(0);
-            expect(index < u64::from(*vectors), || {
+            expect_attr(index < u64::from(*vectors), "index", || {
                 format!("`index = {index}` is past the end of `{buf_ty}`")
             })
         }
@@ -405,8 +443,8 @@ pub fn broadcast_dims(a: &[Dim], b: &[Dim]) -> Option<Vec<Dim>> {
 fn const_data(op: &Op, count: u64, elem: ElemType) -> Check {
     let name = op.opcode.name();
     match (op.attrs.get("value"), op.attrs.get("seed")) {
-        (Some(_), Some(_)) => Err(format!("`{name}` takes `value` or `seed`, not both")),
-        (None, None) => Err(format!("`{name}` needs `value = dense<...>` or `seed = N`")),
+        (Some(_), Some(_)) => Err(format!("`{name}` takes `value` or `seed`, not both").into()),
+        (None, None) => Err(format!("`{name}` needs `value = dense<...>` or `seed = N`").into()),
         (None, Some(_)) => Ok(()),
         (Some(v), None) => {
             let dense = v
@@ -436,7 +474,7 @@ fn const_data(op: &Op, count: u64, elem: ElemType) -> Check {
 fn mxm_bounds(op: &Op, target: &Target) -> Check {
     let get = |k: &str| op.attrs.get(k).and_then(AttrValue::as_u64).unwrap_or(0);
     let plane = get("plane");
-    expect(plane < u64::from(target.total_planes()), || {
+    expect_attr(plane < u64::from(target.total_planes()), "plane", || {
         format!(
             "`plane = {plane}` does not exist: `@{}` has {} MXM planes",
             target.name,
@@ -451,7 +489,7 @@ fn mxm_bounds(op: &Op, target: &Target) -> Check {
     }
     if op.attrs.contains("acc") {
         let acc = get("acc");
-        expect(acc < u64::from(target.mxm_acc_slots), || {
+        expect_attr(acc < u64::from(target.mxm_acc_slots), "acc", || {
             format!(
                 "`acc = {acc}` is past the {} accumulators of a plane",
                 target.mxm_acc_slots
@@ -480,7 +518,7 @@ fn machine_attr_bounds(op: &Op, operands: &[&Type], target: &Target) -> Check {
         })?;
     }
     if let Some(lane) = op.attrs.get("lane").and_then(AttrValue::as_int) {
-        expect((0..lanes).contains(&lane), || {
+        expect_attr((0..lanes).contains(&lane), "lane", || {
             format!("`lane = {lane}` is past the {lanes} lanes")
         })?;
     }

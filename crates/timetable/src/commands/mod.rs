@@ -1,10 +1,13 @@
 //! One module per subcommand.
 
+pub(crate) mod analyze;
 mod fmt;
 mod generate;
+pub mod lower;
 mod opt;
 pub mod run;
 pub mod sim;
+mod plan;
 mod target;
 
 use crate::cli::{Cli, Command};
@@ -43,5 +46,10 @@ pub fn dispatch(cli: &Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Co
         Command::Gen(args) => generate::run(args, &targets, stdout),
         Command::Sim(args) => sim::run(args, &targets, stdout),
         Command::Run(args) => run::run(args, &targets, stdout),
+        Command::Plan(args) => plan::run(args, &targets, stdout),
+        Command::Lower(args) => lower::run(args, &targets, stdout, stderr),
+        Command::Analyze(args) => {
+            analyze::run(args, &targets, cli.global.error_format(), stdout, stderr)
+        }
     }
 }

