@@ -3,7 +3,7 @@
 //! cycle-level simulator of scheduled IR that checks every value it moves.
 //!
 //! - semantics, implemented once: [`arith`] (scalar arithmetic of every element type),
-//!   [`kernels`] (lane-wise ops), [`sums`] (chunked sums and the MXM's dot products),
+//!   [`kernels`] (lane-wise ops), [`sums`] (dot products and reductions, in the lowered order),
 //!   [`movement`] (SXM), [`mxm`] (weight planes and accumulators), [`seed`] (generated
 //!   data);
 //! - data: [`lanes`] (typed element storage), [`tensor`] (tensors and tensor-level ops);

@@ -2,7 +2,7 @@
 //! each chunk of `lanes` terms sequentially from zero, chunks added in order. The MXM
 //! (`mxm.mac`), `tensor.matmul`, `tensor.reduce_sum` and `tensor.softmax` all sum here.
 
-use crate::arith::{Accumulate, Arith, convert};
+use crate::arith::{Accumulate, Arith};
 use timetable_ir::target::IntOverflow;
 
 const fn mode(saturate: bool) -> IntOverflow {
@@ -116,37 +116,57 @@ pub fn matmul<T: Accumulate>(
     out
 }
 
-/// Sums `terms` in the accumulator type: chunks of `chunk` terms from zero, chunk sums
-/// added in order from zero (`chunk = usize::MAX`: one sequential sum).
-pub fn chunked_sum<A: Arith>(terms: impl Iterator<Item = A>, chunk: usize, ov: IntOverflow) -> A {
-    let (mut total, mut s, mut in_chunk) = (A::default(), A::default(), 0usize);
-    for t in terms {
-        s = A::add(s, t, ov);
-        in_chunk += 1;
-        if in_chunk == chunk {
-            total = A::add(total, s, ov);
-            (s, in_chunk) = (A::default(), 0);
+/// The sum of a row along the lanes, in the element type, as the lowered program forms it
+/// (docs/lowering.md, numeric contract): the row's chunks of `lanes` elements are added
+/// lane by lane in chunk order (lanes past the row hold `+0`), then a tree halves the
+/// lanes — for `d = P/2, ..., 1` (`P` the power of two at or above `min(n, lanes)`) every
+/// lane `j` adds lane `j + d` (`+0` past the last lane) — and lane 0 is the sum.
+pub fn lane_tree_sum<T: Arith>(row: &[T], lanes: usize, ov: IntOverflow) -> T {
+    let lanes = lanes.max(1);
+    let n = row.len();
+    let mut s = vec![T::default(); lanes];
+    s[..n.min(lanes)].copy_from_slice(&row[..n.min(lanes)]);
+    for chunk in row.chunks(lanes).skip(1) {
+        for (j, sj) in s.iter_mut().enumerate() {
+            *sj = T::add(*sj, chunk.get(j).copied().unwrap_or_default(), ov);
         }
     }
-    if in_chunk > 0 {
-        total = A::add(total, s, ov);
+    let mut d = n.min(lanes).next_power_of_two() / 2;
+    let mut next = vec![T::default(); lanes];
+    while d >= 1 {
+        for (j, nj) in next.iter_mut().enumerate() {
+            *nj = T::add(s[j], s.get(j + d).copied().unwrap_or_default(), ov);
+        }
+        std::mem::swap(&mut s, &mut next);
+        d /= 2;
     }
-    total
+    s[0]
 }
 
-/// Sums over the middle axis of `[outer, n, inner]` data, in the accumulator type, then
-/// converts each sum once to `T`. `chunk` is `lanes` for the last axis, else `usize::MAX`.
-pub fn reduce_sum<T: Accumulate>(
+/// `((t0 + t1) + t2) + ...` in the element type, from the first term (zero if none): a sum
+/// over an axis other than the lanes (docs/lowering.md, numeric contract).
+pub fn sequential_sum<T: Arith>(mut terms: impl Iterator<Item = T>, ov: IntOverflow) -> T {
+    let first = terms.next().unwrap_or_default();
+    terms.fold(first, |acc, t| T::add(acc, t, ov))
+}
+
+/// Sums over the middle axis of `[outer, n, inner]` data in the element type: with the
+/// lane tree when it is the last axis, else in index order.
+pub fn reduce_sum<T: Arith>(
     x: &[T],
     (outer, n, inner): (usize, usize, usize),
-    chunk: usize,
+    last_axis: bool,
+    lanes: usize,
     ov: IntOverflow,
 ) -> Vec<T> {
     let mut out = Vec::with_capacity(outer * inner);
     for o in 0..outer {
         for i in 0..inner {
-            let terms = (0..n).map(|k| x[(o * n + k) * inner + i].widen());
-            out.push(convert::<T::Acc, T>(chunked_sum(terms, chunk, ov), ov));
+            out.push(if last_axis {
+                lane_tree_sum(&x[o * n..(o + 1) * n], lanes, ov)
+            } else {
+                sequential_sum((0..n).map(|k| x[(o * n + k) * inner + i]), ov)
+            });
         }
     }
     out
@@ -194,53 +214,46 @@ mod tests {
     }
 
     #[test]
-    fn chunking_changes_float_sums_as_documented() {
-        // f32 spacing at 1e8 is 8: adding 3 three times changes nothing, but chunks of
-        // two add (1e8 + 3) and (3 + 3) = 6, which rounds up.
-        let terms = [1e8f32, 3.0, 3.0, 3.0];
-        let sequential = chunked_sum(terms.iter().copied(), usize::MAX, Wrap);
-        let chunked = chunked_sum(terms.iter().copied(), 2, Wrap);
-        assert_eq!(sequential, 100_000_000.0);
-        assert_eq!(chunked, 100_000_008.0);
-        // The same through matmul with 2 lanes: x = ones, w = the terms as a column.
-        let x = [f16::ONE; 4];
-        let w: Vec<f16> = [2048.0f32, 1.0, 1.0, 1.0]
+    fn matmul_chunks_change_float_sums_as_documented() {
+        // f32 spacing at 3.6e9 is 256: with chunks of 2, the first chunk stays at 3.6e9
+        // (+ 100 rounds back), the second sums 100 + 100 = 200, which rounds the total up.
+        let x = [f16::from_f32(60000.0), f16::ONE, f16::ONE, f16::ONE];
+        let w: Vec<f16> = [60000.0f32, 100.0, 100.0, 100.0]
             .iter()
             .map(|&v| f16::from_f32(v))
             .collect();
-        let y = matmul(&x, &w, (1, 4, 1), 2, Wrap);
-        assert_eq!(y, vec![2051.0]);
+        assert_eq!(matmul(&x, &w, (1, 4, 1), 2, Wrap), vec![3_600_000_256.0]);
+        assert_eq!(matmul(&x, &w, (1, 4, 1), 4, Wrap), vec![3_600_000_000.0]);
     }
 
     #[test]
-    fn saturating_sums_saturate_per_add() {
-        let terms = [i32::MAX, 1, -1];
+    fn lane_tree_sums_follow_the_lowered_order() {
+        // 8 lanes, 10 terms: lanes 0 and 1 add the second chunk, then the tree 4, 2, 1.
+        let row = [1e8f32, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0];
+        assert_eq!(lane_tree_sum(&row, 8, Wrap), 100_000_024.0);
+        assert_eq!(lane_tree_sum(&[1.0f32, 2.0, 3.0], 8, Wrap), 6.0);
+        assert_eq!(lane_tree_sum::<f32>(&[], 8, Wrap), 0.0);
+        // Integer sums wrap (or saturate) per add in the element type.
+        // [100, 100, 100, 0]: the tree adds lanes 0+2 and 1+3, then the two sums.
+        assert_eq!(lane_tree_sum(&[100i8, 100, 100, 0], 8, Wrap), 44);
+        assert_eq!(lane_tree_sum(&[100i8, 100, 100, 0], 8, Saturate), 127);
+        // The tree adds +0 past the row (three terms: P = 4), so -0s become +0; a
+        // sequential sum keeps -0.
         assert_eq!(
-            chunked_sum(terms.iter().copied(), usize::MAX, Saturate),
-            i32::MAX - 1
+            lane_tree_sum(&[-0.0f32, -0.0], 8, Wrap).to_bits(),
+            0x8000_0000
         );
+        assert_eq!(lane_tree_sum(&[-0.0f32, -0.0, -0.0], 8, Wrap).to_bits(), 0);
         assert_eq!(
-            chunked_sum(terms.iter().copied(), usize::MAX, Wrap),
-            i32::MAX
+            sequential_sum([-0.0f32, -0.0].into_iter(), Wrap).to_bits(),
+            0x8000_0000
         );
     }
 
     #[test]
-    fn reduce_sum_converts_once() {
-        // i8 sums accumulate in i32 and narrow at the end.
-        let x = [100i8, 100, 100, -100];
-        assert_eq!(reduce_sum(&x, (1, 4, 1), usize::MAX, Wrap), vec![-56]);
-        assert_eq!(reduce_sum(&x, (1, 4, 1), usize::MAX, Saturate), vec![127]);
-        // Over the first axis of a 2x2: columns.
+    fn reduce_sum_over_other_axes_is_sequential() {
         let y = [1.0f32, 2.0, 3.0, 4.0];
-        assert_eq!(reduce_sum(&y, (1, 2, 2), usize::MAX, Wrap), vec![4.0, 6.0]);
-    }
-
-    #[test]
-    fn sums_from_zero_are_never_negative_zero() {
-        assert_eq!(
-            chunked_sum([-0.0f32, -0.0].into_iter(), 1, Wrap).to_bits(),
-            0
-        );
+        assert_eq!(reduce_sum(&y, (1, 2, 2), false, 8, Wrap), vec![4.0, 6.0]);
+        assert_eq!(reduce_sum(&y, (2, 2, 1), true, 8, Wrap), vec![3.0, 7.0]);
     }
 }

@@ -326,17 +326,13 @@ fn around(shape: &[usize], axis: usize) -> (usize, usize, usize) {
     )
 }
 
-/// The sum over `axis` (kept with size 1), in the accumulator type, chunked by `lanes`
-/// when `axis` is the last one, converted once to the element type.
+/// The sum over `axis` (kept with size 1) in the element type, in the order the lowered
+/// program adds: a lane tree when `axis` is the last one, index order otherwise.
 pub fn reduce_sum(x: &Tensor, axis: usize, lanes: usize, ov: IntOverflow) -> Tensor {
     let dims = around(&x.shape, axis);
-    let chunk = if axis + 1 == x.shape.len() {
-        lanes.max(1)
-    } else {
-        usize::MAX
-    };
+    let last = axis + 1 == x.shape.len();
     let data = by_type!(&x.data, |v: T| {
-        <T as crate::lanes::Elem>::wrap(sums::reduce_sum::<T>(v, dims, chunk, ov))
+        <T as crate::lanes::Elem>::wrap(sums::reduce_sum::<T>(v, dims, last, lanes, ov))
     });
     let mut shape = x.shape.clone();
     shape[axis] = 1;

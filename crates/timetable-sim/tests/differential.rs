@@ -173,7 +173,9 @@ fn example_files_agree() {
         }
         let source = timetable_ir::SourceFile::new(path.display().to_string(), text);
         let module = timetable_ir::parse::parse_module(&source).unwrap();
-        let t = target::builtin(&module.target.text).unwrap();
+        let t = &timetable_ir::driver::TargetSet::default()
+            .resolve(&module)
+            .unwrap();
         timetable_ir::verify::verify(&module, t).unwrap();
         for f in &module.functions {
             let mode = timetable_sim::session::Mode::for_stage(module.stage, true);

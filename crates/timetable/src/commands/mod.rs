@@ -5,9 +5,9 @@ mod fmt;
 mod generate;
 pub mod lower;
 mod opt;
+mod plan;
 pub mod run;
 pub mod sim;
-mod plan;
 mod target;
 
 use crate::cli::{Cli, Command};
