@@ -81,6 +81,12 @@ pub enum Command {
     Target(TargetCommand),
     /// Print a generated machine-level program (for benchmarks and property tests).
     Gen(GenArgs),
+    /// Run a program on real values: the reference interpreter (tensor and machine level)
+    /// or, for scheduled IR, the cycle-level simulator.
+    Sim(crate::commands::sim::SimArgs),
+    /// The whole pipeline as available, simulated, and checked bit for bit against the
+    /// reference interpreter on the same inputs.
+    Run(crate::commands::run::RunArgs),
     /// Capacity planning: p50/p99 latency, rejection and goodput of a serving deployment
     /// from exact compiled service times; find the highest rate or fewest replicas that
     /// meet an SLO.

@@ -7,6 +7,8 @@ mod generate;
 pub mod lower;
 mod opt;
 mod plan;
+pub mod run;
+pub mod sim;
 mod target;
 
 use crate::cli::{Cli, Command};
@@ -43,6 +45,8 @@ pub fn dispatch(cli: &Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Co
         Command::Opt(args) => opt::run(args, &targets, stdout, stderr),
         Command::Target(cmd) => target::run(cmd, &targets, stdout),
         Command::Gen(args) => generate::run(args, &targets, stdout),
+        Command::Sim(args) => sim::run(args, &targets, stdout),
+        Command::Run(args) => run::run(args, &targets, stdout),
         Command::Plan(args) => plan::run(args, &targets, stdout),
         Command::Lower(args) => lower::run(args, &targets, stdout, stderr),
         Command::Alloc(args) => alloc::run(args, &targets, stdout, stderr),
