@@ -51,6 +51,7 @@ pub fn read_source(path: &str) -> Result<SourceFile, Failure> {
 
 /// Writes `bytes` to `path` atomically: a temporary file in the same directory, then a
 /// rename, so readers never see half a file and a failed run leaves the old file intact.
+/// Missing parent directories are created.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = path
         .parent()
@@ -62,6 +63,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         .unwrap_or_default();
     let tmp = dir.join(format!(".{file_name}.tmp.{}", std::process::id()));
     let result = (|| {
+        std::fs::create_dir_all(dir)?;
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(bytes)?;
         f.sync_all()?;

@@ -34,8 +34,18 @@ const DEFAULT_REQUESTS: u64 = 1_000_000;
 pub struct Args {
     /// JSON spec: buckets (shape bound, service time per batch size), optional request
     /// sizes and deployment defaults (flags override them).
-    #[arg(long, value_name = "FILE", conflicts_with = "service_time")]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["service_time", "module"])]
     pub spec: Option<String>,
+    /// A scheduled module: each function is one compiled bucket, served in exactly its
+    /// makespan (`timetable` command only).
+    #[arg(long, value_name = "FILE", conflicts_with = "service_time")]
+    pub module: Option<String>,
+    /// With --module: the bucket symbol counting requests per run [default: B].
+    #[arg(long, value_name = "SYMBOL", requires = "module")]
+    pub batch_dim: Option<String>,
+    /// With --module: the bucket symbol bounding a request's size [default: the other one].
+    #[arg(long, value_name = "SYMBOL", requires = "module")]
+    pub size_dim: Option<String>,
     /// One program serves every request in this time (e.g. `10us`, `2ms`).
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub service_time: Option<f64>,
@@ -133,7 +143,13 @@ fn parse_rates(text: &str) -> Result<Rates, String> {
 
 /// Runs the command; the text is for stdout (a plot goes to its file).
 pub fn run(args: &Args) -> Result<String, Error> {
-    let scenario = scenario(args)?;
+    run_with(args, None)
+}
+
+/// Runs the command with buckets read from a compiled module (`--module`), which the
+/// caller loads and verifies so it can report problems in the module with spans.
+pub fn run_with(args: &Args, compiled: Option<Buckets>) -> Result<String, Error> {
+    let scenario = scenario(args, compiled)?;
     let replications = args.replications as usize;
     if let Some(Rates(rates)) = &args.sweep {
         let total = scenario.workload.count(scenario.requests) * rates.len() as u64;
@@ -183,7 +199,7 @@ pub fn run(args: &Args) -> Result<String, Error> {
 }
 
 /// Builds the scenario from flags, falling back to the spec's defaults.
-pub fn scenario(args: &Args) -> Result<Scenario, Error> {
+pub fn scenario(args: &Args, compiled: Option<Buckets>) -> Result<Scenario, Error> {
     let spec = args.spec.as_deref().map(Spec::read).transpose()?;
     let defaults = spec
         .as_ref()
@@ -194,6 +210,9 @@ pub fn scenario(args: &Args) -> Result<Scenario, Error> {
         .or(defaults.max_batch)
         .unwrap_or(NonZeroU32::MIN);
     let buckets = match (&spec, args.service_time) {
+        _ if args.module.is_some() => compiled.ok_or_else(|| {
+            Error::Config("--module is read by the `timetable plan` command".into())
+        })?,
         (Some(spec), _) => spec.buckets.clone(),
         (None, Some(service)) => Buckets::affine(
             service,
@@ -202,7 +221,7 @@ pub fn scenario(args: &Args) -> Result<Scenario, Error> {
         )?,
         (None, None) => {
             return Err(Error::Config(
-                "give the service times: --service-time D or --spec FILE".into(),
+                "give the service times: --service-time D, --spec FILE or --module FILE".into(),
             ));
         }
     };

@@ -26,6 +26,7 @@
 
 mod buckets;
 pub mod cli;
+pub mod compiled;
 mod deployment;
 mod engine;
 mod error;

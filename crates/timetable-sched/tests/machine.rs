@@ -59,7 +59,7 @@ fn check_schedule(
         Err(d) => return Err(TestCaseError::fail(format!("{target} {cfg:?}: {:?}", d[0]))),
     };
     let m = &scheduled.module;
-    if let Err(d) = verify::verify(m, t) {
+    if let Err(d) = verify::verify_with(m, t, &[&verify::timing::CHECK]) {
         return Err(TestCaseError::fail(format!(
             "{target} {cfg:?}: {:?}\n{m}",
             d[0]

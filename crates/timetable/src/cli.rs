@@ -81,6 +81,12 @@ pub enum Command {
     Target(TargetCommand),
     /// Print a generated machine-level program (for benchmarks and property tests).
     Gen(GenArgs),
+    /// Run a program on real values: the reference interpreter (tensor and machine level)
+    /// or, for scheduled IR, the cycle-level simulator.
+    Sim(crate::commands::sim::SimArgs),
+    /// The whole pipeline as available, simulated, and checked bit for bit against the
+    /// reference interpreter on the same inputs.
+    Run(crate::commands::run::RunArgs),
     /// Capacity planning: p50/p99 latency, rejection and goodput of a serving deployment
     /// from exact compiled service times; find the highest rate or fewest replicas that
     /// meet an SLO.
@@ -89,6 +95,8 @@ pub enum Command {
     Lower(crate::commands::lower::LowerArgs),
     /// Run dataflow analyses and print the module with their results as attributes.
     Analyze(crate::commands::analyze::AnalyzeArgs),
+    /// Place every buffer in a slice, bank and address range (or pack a MiniMalloc CSV).
+    Alloc(crate::commands::alloc::AllocArgs),
     /// Schedule an allocated module: issue cycles, units and streams under exact stream
     /// timing, with a bubble report; or a PSPLIB project with `--psplib`.
     Sched(crate::commands::sched::SchedArgs),

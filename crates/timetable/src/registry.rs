@@ -8,11 +8,15 @@ pub fn passes() -> Vec<PassInfo> {
     let mut passes = timetable_ir::passes::registry();
     passes.push(timetable_lower::INFO);
     passes.push(timetable_dataflow::present::pass::INFO);
+    passes.push(timetable_alloc::program::INFO);
     passes.push(timetable_sched::machine::INFO);
     passes
 }
 
 /// The independent whole-module checks every verification runs.
 pub fn checks() -> Vec<&'static dyn ModuleCheck> {
-    Vec::new()
+    vec![
+        &timetable_alloc::module_check::CHECK,
+        &timetable_ir::verify::timing::CHECK,
+    ]
 }

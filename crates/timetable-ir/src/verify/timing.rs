@@ -28,7 +28,7 @@ use crate::arena::Handle;
 use crate::attr::AttrValue;
 use crate::codes;
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::ir::{Function, Op, Value};
+use crate::ir::{Function, Module, Op, Stage, Value};
 use crate::machine::{self, Role, Slot, keys};
 use crate::registry::{Access, LatencyClass, Opcode, StateKind, UnitClass};
 use crate::target::{Direction, StreamId, Target, UnitId};
@@ -87,7 +87,33 @@ struct Timetable<'a> {
 }
 
 /// Checks the timing of a scheduled function whose slots are individually valid.
-pub(super) fn check(func: &Function, target: &Target, diags: &mut Diagnostics) {
+/// The timing checker as a verifier hook; it runs on `scheduled` modules that pass the
+/// built-in checks.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TimingCheck;
+
+/// The instance drivers register.
+pub static CHECK: TimingCheck = TimingCheck;
+
+impl super::ModuleCheck for TimingCheck {
+    fn name(&self) -> &'static str {
+        "timing"
+    }
+
+    fn stage(&self) -> Stage {
+        Stage::Scheduled
+    }
+
+    fn check(&self, module: &Module, target: &Target) -> Diagnostics {
+        let mut diags = Vec::new();
+        for func in &module.functions {
+            check(func, target, &mut diags);
+        }
+        diags
+    }
+}
+
+fn check(func: &Function, target: &Target, diags: &mut Diagnostics) {
     let t = Timetable::read(func, target);
     let reads = t.operands(diags);
     t.streams(&reads, diags);

@@ -1,11 +1,14 @@
 //! One module per subcommand.
 
+pub mod alloc;
 pub(crate) mod analyze;
 mod fmt;
 mod generate;
 pub mod lower;
 mod opt;
 mod plan;
+pub mod run;
+pub mod sim;
 pub mod sched;
 mod target;
 
@@ -43,8 +46,11 @@ pub fn dispatch(cli: &Cli, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Co
         Command::Opt(args) => opt::run(args, &targets, stdout, stderr),
         Command::Target(cmd) => target::run(cmd, &targets, stdout),
         Command::Gen(args) => generate::run(args, &targets, stdout),
-        Command::Plan(args) => plan::run(args, stdout),
+        Command::Sim(args) => sim::run(args, &targets, stdout),
+        Command::Run(args) => run::run(args, &targets, stdout),
+        Command::Plan(args) => plan::run(args, &targets, stdout),
         Command::Lower(args) => lower::run(args, &targets, stdout, stderr),
+        Command::Alloc(args) => alloc::run(args, &targets, stdout, stderr),
         Command::Analyze(args) => {
             analyze::run(args, &targets, cli.global.error_format(), stdout, stderr)
         }

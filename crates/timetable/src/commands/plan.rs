@@ -3,9 +3,10 @@
 use super::CommandResult;
 use std::io::Write;
 use timetable_ir::diag::Diagnostic;
-use timetable_ir::driver::Failure;
+use timetable_ir::driver::{self, Failure, TargetSet};
 use timetable_ir::span::{SourceFile, Span};
 use timetable_plan::Error;
+use timetable_plan::compiled::{self, Dims};
 
 /// Codes of planning errors (the `E5xxx` range).
 const SPEC: &str = "E5001";
@@ -13,8 +14,26 @@ const TRACE: &str = "E5002";
 const IO: &str = "E5003";
 const CONFIG: &str = "E5004";
 
-pub fn run(args: &timetable_plan::cli::Args, stdout: &mut dyn Write) -> CommandResult {
-    let text = timetable_plan::cli::run(args).map_err(|e| vec![failure(e)])?;
+pub fn run(
+    args: &timetable_plan::cli::Args,
+    targets: &TargetSet,
+    stdout: &mut dyn Write,
+) -> CommandResult {
+    let compiled = match &args.module {
+        None => None,
+        Some(path) => {
+            let loaded = driver::load(path, targets, &crate::checks()).map_err(|f| vec![f])?;
+            let dims = Dims {
+                batch: args.batch_dim.clone(),
+                size: args.size_dim.clone(),
+            };
+            Some(
+                compiled::buckets(&loaded.module, &loaded.target, &dims)
+                    .map_err(|e| vec![failure(e)])?,
+            )
+        }
+    };
+    let text = timetable_plan::cli::run_with(args, compiled).map_err(|e| vec![failure(e)])?;
     let _ = stdout.write_all(text.as_bytes());
     Ok(())
 }
