@@ -208,21 +208,15 @@ fn trace_replay_scales_time() {
     assert!((wait_max - 0.2).abs() < 1e-9, "{wait_max}");
 }
 
-/// The Azure LLM trace from the shared benchmark data, looked up from this crate upwards
-/// (it lives next to the repository, not in it).
-fn azure_trace() -> Option<PathBuf> {
+/// The Azure LLM trace vendored in the repository's `tests/bench`.
+fn azure_trace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .map(|dir| dir.join("shared/bench/azure-llm-2023/AzureLLMInferenceTrace_code.csv"))
-        .find(|path| path.exists())
+        .join("../../tests/bench/azure-llm-2023/AzureLLMInferenceTrace_code.csv")
 }
 
 #[test]
 fn replays_the_azure_trace() {
-    let Some(trace) = azure_trace() else {
-        eprintln!("shared/bench/azure-llm-2023 not found next to the repository; skipped");
-        return;
-    };
+    let trace = azure_trace();
     // The example spec: buckets up to 2k, 4k and 8k tokens of context.
     let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/llm-buckets.json");
     let value = json(&format!(

@@ -1,4 +1,4 @@
-//! Quality and speed on the 144 PSPLIB j30 instances in shared/bench.
+//! Quality and speed on the 144 PSPLIB j30 instances in tests/bench.
 //!
 //! `cargo bench -p timetable-sched --bench psplib` prints, per instance,
 //! the makespan, the proven optimum, the deviation, the lower bound, the

@@ -1,4 +1,4 @@
-//! Every j30 instance in shared/bench is scheduled feasibly, deterministically,
+//! Every j30 instance in tests/bench is scheduled feasibly, deterministically,
 //! never below its proven optimum, and with a lower bound that never exceeds it.
 //! A small budget keeps this fast; benches/psplib.rs measures quality.
 

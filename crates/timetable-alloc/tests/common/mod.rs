@@ -10,17 +10,9 @@ use rand::{RngExt, SeedableRng};
 use timetable_alloc::minimalloc::{self, Instance};
 use timetable_alloc::{Buffer, Problem};
 
-/// The MiniMalloc instances in the shared benchmark directory,
-/// `shared/bench/minimalloc` in the nearest ancestor of this crate that has
-/// one: `../../../shared` from the main checkout (`/work/main`), one level
-/// more from a worktree (`/work/wt/<name>`).
+/// The MiniMalloc instances vendored in the repository's `tests/bench/minimalloc`.
 pub fn suite() -> Vec<PathBuf> {
-    let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let dir = crate_dir
-        .ancestors()
-        .map(|dir| dir.join("shared/bench/minimalloc"))
-        .find(|dir| dir.is_dir())
-        .unwrap_or_else(|| panic!("no shared/bench/minimalloc above {}", crate_dir.display()));
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/bench/minimalloc");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|entry| entry.expect("readable directory").path())

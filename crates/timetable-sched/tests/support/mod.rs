@@ -1,8 +1,5 @@
-//! Locating the shared PSPLIB j30 data, for the tests and the benchmark.
-//!
-//! The data lives in `shared/bench/` next to the repository checkout:
-//! `../../../shared/bench` from this crate in `/work/main`, one level more
-//! from a worktree under `/work/wt/`. Searching the ancestors covers both.
+//! The PSPLIB j30 data vendored in the repository's `tests/bench/psplib-j30`, for the
+//! tests and the benchmark.
 
 #![allow(dead_code)]
 
@@ -12,12 +9,7 @@ use std::path::{Path, PathBuf};
 use timetable_sched::psplib::parse_optima;
 
 pub fn j30_dir() -> PathBuf {
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    manifest
-        .ancestors()
-        .map(|dir| dir.join("shared/bench/psplib-j30"))
-        .find(|dir| dir.is_dir())
-        .unwrap_or_else(|| panic!("no shared/bench/psplib-j30 above {}", manifest.display()))
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/bench/psplib-j30")
 }
 
 /// A j30 instance `j30{parameter}_{instance}.sm` with its proven optimum.
