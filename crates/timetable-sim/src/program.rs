@@ -253,12 +253,9 @@ impl<'f> Program<'f> {
                     Some(b.vectors_of(t, lanes))
                 }
                 BufferKind::Const(v) => Some(v.clone()),
-                // The host zeroes output buffers (docs/semantics.md, section 7).
-                BufferKind::Output { .. } => Some(vec![
-                    Lanes::zeros(b.elem, lanes as usize);
-                    b.vectors as usize
-                ]),
-                BufferKind::Scratch => None,
+                // Output buffers start unwritten: the allocator may give their words to
+                // inputs read before the first output write (docs/semantics.md, section 7).
+                BufferKind::Output { .. } | BufferKind::Scratch => None,
             })
             .collect();
         if diags.is_empty() {

@@ -16,7 +16,11 @@ use timetable_sim::reference;
 fn check(target: &Target, cfg: &GenConfig) {
     let source = machine_program(cfg, target);
     let scheduled = staged::stage(&source, target);
-    if let Err(d) = timetable_ir::verify::verify_with(&scheduled, target, &[&timetable_ir::verify::timing::CHECK]) {
+    if let Err(d) = timetable_ir::verify::verify_with(
+        &scheduled,
+        target,
+        &[&timetable_ir::verify::timing::CHECK],
+    ) {
         panic!("the staged program does not verify: {}\n{scheduled}", d[0]);
     }
     let reference_program = Program::decode(&source.functions[0], target).unwrap();

@@ -822,6 +822,11 @@ impl<'a> Machine<'a> {
         for (buffer, finals) in &self.plan.final_stores {
             let mut vectors = Vec::new();
             for (index, &s) in finals.iter().enumerate() {
+                // Never written: the host reads zeros, whatever the words hold.
+                if s == NONE {
+                    vectors.push(None);
+                    continue;
+                }
                 let words = self.bank_words(*buffer, index as u32);
                 match self.t.words[words]
                     .iter()

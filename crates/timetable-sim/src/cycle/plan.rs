@@ -449,7 +449,7 @@ impl Plan {
             }
         }
         for (b, _) in program.output_buffers() {
-            for &s in &current[b] {
+            for &s in current[b].iter().filter(|&&s| s != NONE) {
                 self.store_readers[s as usize] += 1;
             }
             self.final_stores.push((b, current[b].clone()));

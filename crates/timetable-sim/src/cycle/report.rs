@@ -175,7 +175,7 @@ fn memory_peak(program: &Program, plan: &Plan, makespan: u64) -> (u64, u64) {
         }
     }
     for (_, finals) in &plan.final_stores {
-        for &s in finals {
+        for &s in finals.iter().filter(|&&s| s != NONE) {
             end[s as usize] = Some(makespan);
         }
     }

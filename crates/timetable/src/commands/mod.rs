@@ -8,8 +8,8 @@ pub mod lower;
 mod opt;
 mod plan;
 pub mod run;
-pub mod sim;
 pub mod sched;
+pub mod sim;
 mod target;
 
 use crate::cli::{Cli, Command};
