@@ -1,5 +1,5 @@
-//! Lifetimes by a direct scan of the function: the moments each placed
-//! buffer's data is in memory (rule 2 of the module docs).
+//! Lifetimes by a direct scan of the function: the moments each vector of a
+//! placed buffer holds data in memory (rule 2 of the module docs).
 
 use super::placed::Placements;
 use timetable_ir::ir::{Function, Stage};
@@ -60,23 +60,29 @@ pub(super) fn describe(t: Tick, clock: Clock) -> String {
     }
 }
 
-/// One lifetime per placed buffer (`None`: nothing touches it).
+/// The attribute of memory ops naming the vector they access (docs/ir.md).
+const INDEX: &str = "index";
+
+/// One vector of a placed buffer with the ticks its data is in memory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Piece {
+    /// Index into the placements.
+    pub buffer: usize,
+    pub vector: u32,
+    pub life: Lifetime,
+}
+
+/// Every vector some op or the host touches, with its lifetime.
 pub(super) fn scan(
     func: &Function,
     target: &Target,
     clock: Clock,
     placed: &Placements,
-) -> Vec<Option<Lifetime>> {
-    let mut lives: Vec<Option<Lifetime>> = placed
+) -> Vec<Piece> {
+    let mut lives: Vec<Vec<Option<Lifetime>>> = placed
         .list
         .iter()
-        .map(|p| {
-            let mut life = p.preloaded.then(|| Lifetime::at(ENTRY));
-            if p.output {
-                cover(&mut life, EXIT);
-            }
-            life
-        })
+        .map(|p| vec![p.preloaded.then(|| Lifetime::at(ENTRY)); p.vectors as usize])
         .collect();
     for (position, (_, op)) in func.body_ops().enumerate() {
         let def = op.def();
@@ -85,8 +91,13 @@ pub(super) fn scan(
             Clock::Cycles => op.attrs.get(keys::AT).and_then(|a| a.as_u64()),
         };
         let Some(issue) = issue else { continue };
+        // The verifier checks `index` against the buffer's type.
+        let vector = op.attrs.get(INDEX).and_then(|a| a.as_u64());
         for (access, buffer) in super::buffer_accesses(op) {
             let Some(index) = placed.of(buffer) else {
+                continue;
+            };
+            let Some(life) = vector.and_then(|v| lives[index].get_mut(v as usize)) else {
                 continue;
             };
             let moment = match (access, clock) {
@@ -96,10 +107,25 @@ pub(super) fn scan(
                 }
                 _ => issue,
             };
-            cover(&mut lives[index], moment.saturating_add(1).min(EXIT - 1));
+            cover(life, moment.saturating_add(1).min(EXIT - 1));
         }
     }
-    lives
+    let mut pieces = Vec::new();
+    for (buffer, vectors) in lives.into_iter().enumerate() {
+        for (vector, life) in vectors.into_iter().enumerate() {
+            let Some(mut life) = life else { continue };
+            // The host reads what the program wrote to an output after the run.
+            if placed.list[buffer].output {
+                life.cover(EXIT);
+            }
+            pieces.push(Piece {
+                buffer,
+                vector: vector as u32,
+                life,
+            });
+        }
+    }
+    pieces
 }
 
 fn cover(life: &mut Option<Lifetime>, t: Tick) {

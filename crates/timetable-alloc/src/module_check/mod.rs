@@ -10,15 +10,18 @@
 //! 1. **Inside the memory** (`E2102`, `E2103`): every placement names an
 //!    existing slice and bank, its `N * bytes(T)` words end within the bank,
 //!    and its address is a multiple of `mem.align`.
-//! 2. **No overlap** (`E2101`): two buffers whose lifetimes intersect do not
-//!    share a word of one bank. A lifetime is the closed hull of the moments
-//!    the buffer's data is in memory: the entry for inputs and `mem.const`
-//!    buffers (the host or the loader fills them before the run), the exit
-//!    for outputs (the host reads them after it), every read, and every
-//!    write. In program order op `i` acts at moment `i`; in a scheduled
+//! 2. **No overlap** (`E2101`): two vectors whose lifetimes intersect do not
+//!    share a word of one bank. Lifetimes are per vector of a buffer (the
+//!    unit every memory op reads or writes), so a schedule may write one
+//!    vector of an output while another buffer still holds the words of
+//!    the output's other vectors. A lifetime is the closed hull of the
+//!    moments the vector's data is in memory: the entry for inputs and
+//!    `mem.const` buffers (the host or the loader fills them before the
+//!    run), the exit for vectors of outputs that the program touches (the
+//!    host reads them after it), every read, and every write. In program order op `i` acts at moment `i`; in a scheduled
 //!    module a read acts at its issue cycle `at` and a write when its data
 //!    lands, `at` plus the op's functional delay (`mem_write`), since a read
-//!    issued before then still sees the old contents. Buffers nothing
+//!    issued before then still sees the old contents. Vectors nothing
 //!    touches have no lifetime.
 //! 3. **One access per bank per cycle** (`E2104`, scheduled modules): no two
 //!    memory ops read or write the same bank in the same cycle.
@@ -84,8 +87,8 @@ pub fn check_module(module: &Module, target: &Target) -> Diagnostics {
 pub fn check_function(func: &Function, target: &Target, clock: Clock) -> Diagnostics {
     let mut diags = Vec::new();
     let placed = placed::collect(func, target, &mut diags);
-    let lives = lifetimes::scan(func, target, clock, &placed);
-    overlap::check(func, &placed, &lives, clock, &mut diags);
+    let pieces = lifetimes::scan(func, target, clock, &placed);
+    overlap::check(func, &placed, &pieces, clock, &mut diags);
     if clock == Clock::Cycles {
         banks::check(func, &placed, &mut diags);
     }

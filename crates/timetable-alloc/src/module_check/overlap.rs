@@ -1,12 +1,12 @@
-//! Rule 2: buffers whose lifetimes intersect share no word of a bank.
+//! Rule 2: vectors whose lifetimes intersect share no word of a bank.
 //!
 //! One sweep per bank in order of lifetime start, keeping the word ranges of
-//! the buffers still alive in an ordered map. The ranges kept are pairwise
+//! the vectors still alive in an ordered map. The ranges kept are pairwise
 //! disjoint (an offender is reported and not added), so a new range overlaps
 //! one of them exactly when it overlaps the one starting last before its end.
 //! `O(n log n)`.
 
-use super::lifetimes::{Clock, Lifetime, describe};
+use super::lifetimes::{Clock, Lifetime, Piece, describe};
 use super::placed::{Placed, Placements};
 use super::{MAX_REPORTED, note_unlisted};
 use crate::codes;
@@ -18,18 +18,24 @@ use timetable_ir::ir::Function;
 pub(super) fn check(
     func: &Function,
     placed: &Placements,
-    lives: &[Option<Lifetime>],
+    pieces: &[Piece],
     clock: Clock,
     diags: &mut Diagnostics,
 ) {
-    // (slice, bank, first, last, index): bank by bank, in order of start.
-    let mut order: Vec<(u32, u32, u64, u64, usize)> = placed
-        .list
+    let words = |piece: &Piece| {
+        let p = &placed.list[piece.buffer];
+        let start = p.addr + u64::from(piece.vector) * p.vector_words;
+        start..start + p.vector_words
+    };
+    // (slice, bank, first, last, piece): bank by bank, in order of start.
+    let mut order: Vec<(u32, u32, u64, u64, usize)> = pieces
         .iter()
-        .zip(lives)
         .enumerate()
-        .filter(|(_, (p, _))| p.words > 0)
-        .filter_map(|(i, (p, life))| life.map(|l| (p.slice, p.bank, l.first, l.last, i)))
+        .filter(|(_, piece)| placed.list[piece.buffer].vector_words > 0)
+        .map(|(i, piece)| {
+            let p = &placed.list[piece.buffer];
+            (p.slice, p.bank, piece.life.first, piece.life.last, i)
+        })
         .collect();
     order.sort_unstable();
     let mut found = 0usize;
@@ -47,28 +53,30 @@ pub(super) fn check(
                     alive.remove(&start);
                 }
             }
-            let p = &placed.list[i];
-            let end = p.addr + p.words;
+            let range = words(&pieces[i]);
             let clash = alive
-                .range(..end)
+                .range(..range.end)
                 .next_back()
-                .filter(|(_, (other_end, _))| *other_end > p.addr)
+                .filter(|(_, (other_end, _))| *other_end > range.start)
                 .map(|(_, &(_, j))| j);
             match clash {
                 Some(j) => {
                     found += 1;
                     if found <= MAX_REPORTED {
-                        let (earlier, later) = (&placed.list[j], p);
+                        let other = pieces[j].life;
                         let both = Lifetime {
-                            first: first.max(lives[j].map_or(first, |l| l.first)),
-                            last: last.min(lives[j].map_or(last, |l| l.last)),
+                            first: first.max(other.first),
+                            last: last.min(other.last),
                         };
-                        diags.push(report(func, later, earlier, both, clock));
+                        let shared = range.start.max(words(&pieces[j]).start)
+                            ..range.end.min(words(&pieces[j]).end);
+                        let (later, earlier) = (&pieces[i], &pieces[j]);
+                        diags.push(report(func, placed, [later, earlier], shared, both, clock));
                     }
                 }
                 None => {
-                    alive.insert(p.addr, (end, i));
-                    expiry.push(Reverse((last, p.addr, i)));
+                    alive.insert(range.start, (range.end, i));
+                    expiry.push(Reverse((last, range.start, i)));
                 }
             }
         }
@@ -76,18 +84,21 @@ pub(super) fn check(
     note_unlisted(diags, found, "overlapping pairs");
 }
 
-/// Names both buffers: the primary label on the one that starts later.
+/// Names both vectors: the primary label on the buffer of the one that starts later.
 fn report(
     func: &Function,
-    later: &Placed,
-    earlier: &Placed,
+    placed: &Placements,
+    [later, earlier]: [&Piece; 2],
+    words: std::ops::Range<u64>,
     both: Lifetime,
     clock: Clock,
 ) -> Diagnostic {
-    let name = |p: &Placed| func.value(p.value).name.clone();
+    let name = |piece: &Piece| {
+        let p = &placed.list[piece.buffer];
+        format!("`%{}`[{}]", func.value(p.value).name, piece.vector)
+    };
     let (a, b) = (name(later), name(earlier));
-    let words =
-        later.addr.max(earlier.addr)..(later.addr + later.words).min(earlier.addr + earlier.words);
+    let (later, earlier) = (&placed.list[later.buffer], &placed.list[earlier.buffer]);
     let when = if both.first == both.last {
         format!("at {}", describe(both.first, clock))
     } else {
@@ -100,25 +111,17 @@ fn report(
     Diagnostic::error(
         codes::OVERLAP,
         format!(
-            "`%{a}` and `%{b}` are both live {when} and share words {}..{} of bank {} of `mem.{}`",
+            "{a} and {b} are both live {when} and share words {}..{} of bank {} of `mem.{}`",
             words.start, words.end, later.bank, later.slice
         ),
     )
-    .primary(
-        later.span,
-        format!(
-            "`%{a}` occupies words {}..{}",
-            later.addr,
-            later.addr + later.words
-        ),
-    )
-    .secondary(
-        earlier.span,
-        format!(
-            "`%{b}` occupies words {}..{}",
-            earlier.addr,
-            earlier.addr + earlier.words
-        ),
-    )
-    .note("buffers live at the same time need disjoint words, or different banks")
+    .primary(later.span, occupies(func, later))
+    .secondary(earlier.span, occupies(func, earlier))
+    .note("vectors live at the same time need disjoint words, or different banks")
+}
+
+/// The words a buffer occupies.
+fn occupies(func: &Function, p: &Placed) -> String {
+    let name = &func.value(p.value).name;
+    format!("`%{name}` occupies words {}..{}", p.addr, p.addr + p.words)
 }

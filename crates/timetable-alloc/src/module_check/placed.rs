@@ -19,6 +19,9 @@ pub(super) struct Placed {
     /// Words `[addr, addr + words)` of the bank.
     pub addr: u64,
     pub words: u64,
+    /// Vector `i` occupies words `[addr + i * vector_words, addr + (i + 1) * vector_words)`.
+    pub vectors: u32,
+    pub vector_words: u64,
     /// The placement attribute, or the buffer's name if it has no span.
     pub span: Span,
     /// Filled before the run: an input or a `mem.const`.
@@ -66,6 +69,8 @@ pub(super) fn collect(func: &Function, target: &Target, diags: &mut Diagnostics)
             addr: u64::from(placement.addr),
             // docs/ir.md: a `mem<NxT>` occupies `N * bytes(T)` consecutive words.
             words: u64::from(*vectors) * u64::from(elem.bytes()),
+            vectors: *vectors,
+            vector_words: u64::from(elem.bytes()),
             span: placement_span(func, value, attrs),
             preloaded: preloaded(func, value, attrs),
             output: attrs.get(keys::ROLE).and_then(|r| r.as_str()) == Some("output"),

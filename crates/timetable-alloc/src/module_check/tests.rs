@@ -52,7 +52,7 @@ fn overlap_names_both_buffers() {
     let diags = check("allocated", &text);
     assert_eq!(codes(&diags), ["E2101"], "{diags:?}");
     let d = &diags[0];
-    assert!(d.message.contains("`%t` and `%s`"), "{}", d.message);
+    assert!(d.message.contains("`%t`[0] and `%s`[0]"), "{}", d.message);
     assert!(d.message.contains("at op 5"), "{}", d.message);
     assert!(d.message.contains("words 6..8"), "{}", d.message);
     let primary: Vec<bool> = d.labels.iter().map(|l| l.primary).collect();
@@ -96,7 +96,7 @@ module @m target @tiny stage allocated {
     let diags = check("allocated", &text);
     assert_eq!(codes(&diags), ["E2101"], "{diags:?}");
     assert!(
-        diags[0].message.contains("`%t` and `%o`"),
+        diags[0].message.contains("`%t`[0] and `%o`[0]"),
         "{}",
         diags[0].message
     );
@@ -226,5 +226,36 @@ fn many_overlaps_are_listed_up_to_the_limit() {
             .notes
             .iter()
             .any(|n| n.contains("4 more overlapping pairs"))
+    );
+}
+
+#[test]
+fn lifetimes_are_per_vector() {
+    // The output's vector 1 is written (cycle 3, lands at 4) while %s, on the
+    // words of its vector 0, is still live (read at cycle 6): different words, no
+    // overlap. Writing vector 0 instead would clobber %s.
+    let scheduled = |index: u32| {
+        format!(
+            r#"
+module @m target @tiny stage scheduled {{
+  func @f(%a: mem<1xf32> {{mem = {{addr = 0, bank = 0, slice = 0}}, role = "input"}}, %o: mem<2xf32> {{mem = {{addr = 0, bank = 1, slice = 0}}, role = "output"}}) -> () {{
+    %s = mem.alloc() {{mem = {{addr = 0, bank = 1, slice = 0}}}} : () -> mem<1xf32>
+    %x = mem.read(%a) {{at = 0, index = 0, stream = "e0", unit = "mem.0"}} : (mem<1xf32>) -> vec<f32>
+    mem.write(%x, %s) {{at = 2, index = 0, unit = "mem.0"}} : (vec<f32>, mem<1xf32>) -> ()
+    mem.write(%x, %o) {{at = 3, index = {index}, unit = "mem.0"}} : (vec<f32>, mem<2xf32>) -> ()
+    %y = mem.read(%s) {{at = 6, index = 0, stream = "e4", unit = "mem.0"}} : (mem<1xf32>) -> vec<f32>
+  }}
+}}"#
+        )
+    };
+    assert!(check("", &scheduled(1)).iter().all(|d| d.code != "E2101"));
+    let diags = check("", &scheduled(0));
+    let overlaps: Vec<_> = diags.iter().filter(|d| d.code == "E2101").collect();
+    assert_eq!(overlaps.len(), 1, "{diags:?}");
+    assert!(
+        overlaps[0].message.contains("`%s`[0] and `%o`[0]")
+            || overlaps[0].message.contains("`%o`[0] and `%s`[0]"),
+        "{}",
+        overlaps[0].message
     );
 }
