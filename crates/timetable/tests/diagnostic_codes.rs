@@ -9,7 +9,12 @@ use std::path::{Path, PathBuf};
 fn code_tables(root: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(root.join("crates"))
         .expect("crates/")
-        .map(|entry| entry.expect("a directory entry").path().join("src/codes.rs"))
+        .map(|entry| {
+            entry
+                .expect("a directory entry")
+                .path()
+                .join("src/codes.rs")
+        })
         .filter(|path| path.is_file())
         .collect();
     files.push(root.join("crates/timetable/src/commands/plan.rs"));
