@@ -14,6 +14,16 @@ use timetable_ir::registry::Opcode;
 use timetable_ir::target::Direction;
 use timetable_ir::{Handle, Value};
 
+/// Which results of an op placed in list order must be secured when readers of them
+/// remain to be placed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Keep {
+    /// Those of every op but read-like sources that can still be issued again.
+    Pending,
+    /// All, sources included (their window is about to close).
+    Sources,
+}
+
 /// Failed attempts (cycles tried) before an op is declared unschedulable.
 const ATTEMPTS: usize = 4096;
 /// Failed attempts after which an op's demand-placed operands are placed in list order
@@ -57,6 +67,7 @@ impl<'f> Decoder<'f> {
         for &op in list {
             self.place(op)?;
         }
+        self.state.drop_unread_homes();
         Ok(self.state.makespan(self.f))
     }
 
@@ -80,7 +91,7 @@ impl<'f> Decoder<'f> {
             // Placed on demand by its consumers (or already, after a demotion).
             return Ok(());
         }
-        match self.place_best(c) {
+        match self.place_best(c, Keep::Pending) {
             Ok(()) => {
                 self.state.commit();
                 self.bury();
@@ -88,6 +99,40 @@ impl<'f> Decoder<'f> {
             }
             Err((q, b)) => Err(self.failure(c, q, b)),
         }
+    }
+
+    /// Secures (see [`Decoder::secure`]) the results made since copy `from` by ops of
+    /// the input whose values still have readers to place; false if one finds no slot.
+    /// Results of read-like sources are secured only under [`Keep::Sources`] or once
+    /// their window has closed: until then they can be issued again.
+    fn secure_pending(&mut self, from: usize, keep: Keep) -> bool {
+        for id in from..self.state.copies.len() {
+            let v = self.state.copies[id].value;
+            let producer = self.f.value(v).producer;
+            let Some(p) = &self.state.placed[producer as usize] else {
+                continue;
+            };
+            let original = p.results.contains(&(id as CopyId));
+            let waiting = || {
+                self.f
+                    .value(v)
+                    .consumers
+                    .iter()
+                    .any(|&(c, _)| self.state.placed[c as usize].is_none())
+            };
+            let reissuable = keep == Keep::Pending
+                && self.f.op(producer).source
+                && self.window(producer).is_some_and(|(_, hi)| hi.is_none());
+            if original
+                && !reissuable
+                && self.state.homes_of[v.index()].is_empty()
+                && waiting()
+                && !self.secure(id as CopyId, producer)
+            {
+                return false;
+            }
+        }
+        true
     }
 
     /// Frees the slots of buffers whose last access was just placed (outputs keep
@@ -131,13 +176,13 @@ impl<'f> Decoder<'f> {
     }
 
     /// Places `c` at the earliest cycle over its possible units (uncommitted).
-    fn place_best(&mut self, c: OpId) -> Result<(), (u32, Blocker)> {
+    fn place_best(&mut self, c: OpId, keep: Keep) -> Result<(), (u32, Blocker)> {
         let positions = self.f.op(c).place.positions().to_vec();
         let q = if positions.len() > 1 {
             let mut best: Option<(u32, usize, u32, u32)> = None;
             for &q in &positions {
                 let mark = self.state.mark();
-                if let Ok(t) = self.scan(c, q) {
+                if let Ok(t) = self.scan(c, q, keep) {
                     let key = (t, self.state.new_ops.len(), self.state.flips, q);
                     if best.is_none_or(|b| key < b) {
                         best = Some(key);
@@ -149,7 +194,7 @@ impl<'f> Decoder<'f> {
         } else {
             positions[0]
         };
-        self.scan(c, q).map(|_| ()).map_err(|b| (q, b))
+        self.scan(c, q, keep).map(|_| ()).map_err(|b| (q, b))
     }
 
     /// Places operands of `c` whose producers were demoted but are not placed (an
@@ -158,7 +203,20 @@ impl<'f> Decoder<'f> {
         for &(v, _) in &self.f.op(c).operands {
             let p = self.f.value(v).producer;
             if self.state.demoted[p as usize] && self.state.placed[p as usize].is_none() {
-                self.place_best(p).map_err(|(_, b)| b)?;
+                self.place_best(p, Keep::Pending).map_err(|(_, b)| b)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Issues the read-like sources that must issue before `c` and have not yet: placing
+    /// `c` closes their window, and their readers, placed later, might find the bank busy
+    /// in every cycle that is left of it. Issued now, their results are secured.
+    fn place_closing_sources(&mut self, c: OpId) -> Result<(), Blocker> {
+        for i in 0..self.f.before[c as usize].len() {
+            let p = self.f.before[c as usize][i].op;
+            if self.f.op(p).source && self.state.placed[p as usize].is_none() {
+                self.place_best(p, Keep::Sources).map_err(|(_, b)| b)?;
             }
         }
         Ok(())
@@ -178,9 +236,10 @@ impl<'f> Decoder<'f> {
     }
 
     /// Finds the earliest cycle for `c` at `q` and places it there (uncommitted).
-    fn scan(&mut self, c: OpId, q: u32) -> Result<u32, Blocker> {
+    fn scan(&mut self, c: OpId, q: u32, keep: Keep) -> Result<u32, Blocker> {
         let o = self.f.op(c);
         self.place_demoted(c)?;
+        self.place_closing_sources(c)?;
         let (mut ready, mut bound) = self.ready(c, q);
         let res = match o.issue {
             Issue::Bank(b) => Some(Res::Bank(b)),
@@ -209,12 +268,20 @@ impl<'f> Decoder<'f> {
                 }
             }
             let mark = self.state.mark();
+            let copies = self.state.copies.len();
             let why = Why {
                 ready,
                 bound,
                 blocked: first,
             };
-            match self.attempt(c, q, t, why, None) {
+            let placed = self.attempt(c, q, t, why, None).and_then(|()| {
+                if self.secure_pending(copies, keep) {
+                    Ok(())
+                } else {
+                    Err(Blocker::Escape(self.f.op(c).results[0]))
+                }
+            });
+            match placed {
                 Ok(()) => return Ok(t),
                 Err(b) => {
                     self.state.rollback(mark);
@@ -258,7 +325,9 @@ impl<'f> Decoder<'f> {
         }
         if results.len() > 1 {
             for &copy in &results {
-                self.secure(copy, c);
+                if !self.secure(copy, c) {
+                    return Err(Blocker::Escape(self.state.copies[copy as usize].value));
+                }
             }
         }
         self.state.set_placed(
@@ -458,6 +527,13 @@ impl<'f> Decoder<'f> {
                     f.func.op_span(f.op(f.value(v).producer).handle),
                     format!("`%{}` is produced here", name(v)),
                 )),
+            ),
+            Blocker::Escape(v) => (
+                format!(
+                    "its result `%{}` has readers placed later, and no bank it passes can take it then",
+                    name(v)
+                ),
+                None,
             ),
             Blocker::Unit(p) => (format!("`{}` has no free issue slot", f.unit_at(p)), None),
             Blocker::Bank(b) => (

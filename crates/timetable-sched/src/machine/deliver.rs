@@ -410,17 +410,33 @@ impl Decoder<'_> {
         None
     }
 
-    /// Writes a fresh copy to a spill slot at the first bank on its way that is free
-    /// when it passes. For the results of ops with several (a transpose puts a whole
-    /// diagonal of streams to use at once): later, when their readers are placed, the
-    /// streams around them are taken and spilling would no longer be possible.
-    pub(crate) fn secure(&mut self, id: CopyId, serves: OpId) {
+    /// Writes a copy to a spill slot at the nearest bank on its way that is free when it
+    /// passes (either way while its direction is open), so that readers placed later can
+    /// still reach the value: by then the streams and banks around it may be taken, and
+    /// it could be neither read in flight nor spilled any more. Writes nobody reads back
+    /// are dropped when the decode ends
+    /// ([`State::drop_unread_homes`](super::state::State::drop_unread_homes)). Whether
+    /// it found a slot.
+    pub(crate) fn secure(&mut self, id: CopyId, serves: OpId) -> bool {
         let c = self.state.copies[id as usize];
         let write = self.write_latency;
-        for &(s, slice) in &self.mem.clone() {
-            let Some(h) = hops(c.dir, c.pos, s) else {
-                continue;
-            };
+        let dirs = if c.locked {
+            vec![c.dir]
+        } else {
+            vec![c.dir, opposite(c.dir)]
+        };
+        let mut sites: Vec<(u32, bool, u32, u32, Direction)> = Vec::new();
+        for dir in dirs {
+            for &(s, slice) in &self.mem {
+                if let Some(h) = hops(dir, c.pos, s)
+                    && (h > 0 || dir == c.dir)
+                {
+                    sites.push((h, dir != c.dir, s, slice, dir));
+                }
+            }
+        }
+        sites.sort_unstable_by_key(|&(h, turn, s, ..)| (h, turn, s));
+        for (h, _, s, slice, dir) in sites {
             let w = c.cycle + h;
             let end = w + write.max(1);
             for b in 0..self.f.banks_per_slice {
@@ -436,9 +452,14 @@ impl Decoder<'_> {
                     continue;
                 };
                 let mark = self.state.mark();
-                if self.state.extend(id, w, s != c.pos).is_err() {
+                let turned = if dir != c.dir {
+                    self.state.flip(id)
+                } else {
+                    Ok(())
+                };
+                if turned.and_then(|()| self.state.extend(id, w, s != c.pos)).is_err() {
                     self.state.rollback(mark);
-                    return;
+                    break;
                 }
                 self.state.book(Res::Bank(bank), w, 1);
                 match freed {
@@ -462,9 +483,10 @@ impl Decoder<'_> {
                     serves,
                     result: None,
                 });
-                return;
+                return true;
             }
         }
+        false
     }
 
     #[allow(clippy::too_many_arguments)]

@@ -293,6 +293,10 @@ fn cause(f: &Facts, state: &State, id: OpId) -> String {
             Blocker::Bank(b) => format!("{} was busy", bank(b)),
             Blocker::Plane(pl) => format!("MXM plane {pl} was busy"),
             Blocker::Stream(v) => format!("no stream group was free for `%{}`", name(v)),
+            Blocker::Escape(v) => format!(
+                "no bank `%{}` passes was free to keep it for its later readers",
+                name(v)
+            ),
             Blocker::Operand(v) => format!("`%{}` could not be brought here sooner", name(v)),
             Blocker::Capacity(b) => format!("{} had no free spill slot", bank(b)),
         };

@@ -150,6 +150,9 @@ pub(crate) enum Blocker {
     Operand(Handle<Value>),
     /// No spill slot is free in this bank.
     Capacity(u32),
+    /// A result whose readers are placed later could not be written to a bank it
+    /// passes (so they might find it nowhere).
+    Escape(Handle<Value>),
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -590,6 +593,46 @@ impl State {
             self.read_back[write as usize] = at + 1;
             self.undo.push(Undo::ReadBack(write, old));
         }
+    }
+
+    /// Drops the spill slots nobody reads back (secured values that were read in flight
+    /// after all) and their writes. Their bank cycles and slot time stay booked, which
+    /// only matters to a decode that continues, and none does.
+    pub(crate) fn drop_unread_homes(&mut self) {
+        let mut read = vec![false; self.homes.len()];
+        for n in &self.new_ops {
+            if let NewKind::SpillRead { home } = n.kind {
+                read[home as usize] = true;
+            }
+        }
+        if read.iter().all(|&r| r) {
+            return;
+        }
+        let mut renumber = vec![HomeId::MAX; self.homes.len()];
+        let mut kept = 0;
+        for (i, &r) in read.iter().enumerate() {
+            if r {
+                renumber[i] = kept;
+                kept += 1;
+            }
+        }
+        let mut k = 0;
+        self.homes.retain(|_| {
+            k += 1;
+            read[k - 1]
+        });
+        self.new_ops.retain_mut(|n| match &mut n.kind {
+            NewKind::SpillWrite { home, .. } | NewKind::SpillRead { home } => {
+                *home = renumber[*home as usize];
+                *home != HomeId::MAX
+            }
+            _ => true,
+        });
+        self.homes_of.iter_mut().for_each(Vec::clear);
+        for (id, h) in self.homes.iter().enumerate() {
+            self.homes_of[h.value.index()].push(id as HomeId);
+        }
+        self.undo.clear();
     }
 
     /// The cycle by which everything has completed: the largest issue + delay.
