@@ -17,7 +17,11 @@ use timetable_sched::place::place_simple;
 
 fn env_list(name: &str, default: &[usize]) -> Vec<usize> {
     std::env::var(name)
-        .map(|v| v.split(',').map(|n| n.trim().parse().expect("a number")).collect())
+        .map(|v| {
+            v.split(',')
+                .map(|n| n.trim().parse().expect("a number"))
+                .collect()
+        })
         .unwrap_or_else(|_| default.to_vec())
 }
 
@@ -31,7 +35,17 @@ fn main() {
     let target = builtin("tsp").unwrap();
     println!(
         "{:>8} {:>9} {:>9} {:>9} {:>9} {:>9} {:>8} {:>9} {:>8} {:>7} {:>7}",
-        "ops", "analysis", "search", "emit", "total", "ns/op", "verify", "makespan", "bound", "gap%", "spills"
+        "ops",
+        "analysis",
+        "search",
+        "emit",
+        "total",
+        "ns/op",
+        "verify",
+        "makespan",
+        "bound",
+        "gap%",
+        "spills"
     );
     let mut previous: Option<(usize, f64)> = None;
     for &n in &sizes {
@@ -52,14 +66,18 @@ fn main() {
             let f = &scheduled.report.functions[0];
             let p = f.phases;
             let total = (p.analysis + p.search + p.emit).as_secs_f64() * 1e3;
-            if best.as_ref().is_none_or(|(t, _, _): &(f64, _, _)| total < *t) {
+            if best
+                .as_ref()
+                .is_none_or(|(t, _, _): &(f64, _, _)| total < *t)
+            {
                 best = Some((total, p, scheduled));
             }
         }
         let (total, p, scheduled) = best.expect("at least one run");
         let f = &scheduled.report.functions[0];
         let clock = Instant::now();
-        verify::verify_with(&scheduled.module, target, &[&verify::timing::CHECK]).expect("the schedule verifies");
+        verify::verify_with(&scheduled.module, target, &[&verify::timing::CHECK])
+            .expect("the schedule verifies");
         let verify_ms = clock.elapsed().as_secs_f64() * 1e3;
         let ops = module.op_count();
         let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;

@@ -294,6 +294,9 @@ impl<F: FnMut(&[ActivityId]) -> Option<(u32, Vec<u32>)>> ListDecoder for Closure
     }
 }
 
+/// Decodes an op list into its makespan and start times (`None`: the list fails).
+pub(crate) type ListDecodeFn<'a> = dyn FnMut(&[ActivityId]) -> Option<(u32, Vec<u32>)> + 'a;
+
 impl<'p> ListSearch<'p> {
     pub(crate) fn new(problem: &'p Problem, seed: u64) -> Self {
         ListSearch { problem, seed }
@@ -305,7 +308,7 @@ impl<'p> ListSearch<'p> {
         &mut self,
         seeds: Vec<Vec<ActivityId>>,
         keys: &[i64],
-        decode: &mut dyn FnMut(&[ActivityId]) -> Option<(u32, Vec<u32>)>,
+        decode: &mut ListDecodeFn<'_>,
         budget: SearchBudget,
     ) -> SearchOutcome {
         let mut decoder = ClosureDecoder { decode };

@@ -69,11 +69,13 @@ fn place_function(func: &mut Function, target: &Target) -> Result<(), Diagnostic
     todo.sort_unstable_by_key(|t| (t.0, t.1));
     let mut next = 0;
     for (_, _, v, def, words, live) in todo {
-        let found = (0..banks.len()).map(|k| (next + k) % banks.len()).find_map(|i| {
-            occupancy
-                .place(flat(banks[i]), words.max(1), target.mem.align, live.clone())
-                .map(|addr| (i, addr))
-        });
+        let found = (0..banks.len())
+            .map(|k| (next + k) % banks.len())
+            .find_map(|i| {
+                occupancy
+                    .place(flat(banks[i]), words.max(1), target.mem.align, live.clone())
+                    .map(|addr| (i, addr))
+            });
         let Some((i, addr)) = found else {
             return Err(Diagnostic::error(
                 codes::NO_SPILL_SPACE,
@@ -86,7 +88,8 @@ fn place_function(func: &mut Function, target: &Target) -> Result<(), Diagnostic
         };
         next = (i + 1) % banks.len();
         let (slice, bank) = banks[i];
-        machine::buffer_attrs_mut(func, def).set(keys::MEM, Placement { slice, bank, addr }.to_attr());
+        machine::buffer_attrs_mut(func, def)
+            .set(keys::MEM, Placement { slice, bank, addr }.to_attr());
     }
     Ok(())
 }

@@ -59,7 +59,11 @@ fn check_schedule(
         Err(d) => return Err(TestCaseError::fail(format!("{target} {cfg:?}: {:?}", d[0]))),
     };
     let m = &scheduled.module;
-    if let Err(d) = verify::verify_with(m, t, &[&verify::timing::CHECK]) {
+    let checks: [&dyn verify::ModuleCheck; 2] = [
+        &verify::timing::CHECK,
+        &timetable_alloc::module_check::CHECK,
+    ];
+    if let Err(d) = verify::verify_with(m, t, &checks) {
         return Err(TestCaseError::fail(format!(
             "{target} {cfg:?}: {:?}\n{m}",
             d[0]

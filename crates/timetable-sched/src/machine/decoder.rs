@@ -146,7 +146,9 @@ impl<'f> Decoder<'f> {
             let death = self.f.accessors[b.index()]
                 .iter()
                 .map(|&p| {
-                    let placed = self.state.placed[p as usize].as_ref().expect("every access is placed");
+                    let placed = self.state.placed[p as usize]
+                        .as_ref()
+                        .expect("every access is placed");
                     match self.f.op(p).opcode {
                         Opcode::MemWrite => (placed.at + self.write_latency.max(1))
                             .max(self.state.read_back[p as usize]),
@@ -158,7 +160,11 @@ impl<'f> Decoder<'f> {
             self.state.dead[b.index()] = Some(death);
             for &i in &self.pool.covered_by[b.index()] {
                 let c = &self.pool.covered[i as usize];
-                let deaths: Option<Vec<u32>> = c.buffers.iter().map(|x| self.state.dead[x.index()]).collect();
+                let deaths: Option<Vec<u32>> = c
+                    .buffers
+                    .iter()
+                    .map(|x| self.state.dead[x.index()])
+                    .collect();
                 if let Some(from) = deaths.and_then(|d| d.into_iter().max()) {
                     self.state.freed[c.bank as usize].push(Freed {
                         addr: c.addr,
@@ -256,6 +262,11 @@ impl<'f> Decoder<'f> {
                 (ready, bound) = self.ready(c, q);
                 t = t.max(ready);
             }
+            let direct = self.sources_free_from(c, q, t);
+            if direct > t {
+                first.get_or_insert(Blocker::Operand(self.f.op(c).operands[0].0));
+                t = direct;
+            }
             if let Some(r) = res {
                 let room = self.state.next_room(r, t);
                 if room > t {
@@ -296,6 +307,59 @@ impl<'f> Decoder<'f> {
             }
         }
         Err(last)
+    }
+
+    /// The first cycle from `t` at which `c` at `q` could read every operand that comes
+    /// straight from a read-like source not issued yet, with an open window: the
+    /// source's bank (or plane) must be free exactly when it has to issue. Looks through
+    /// demand-placed operands with one possible position. Copying such a source through
+    /// memory instead takes an earlier issue on the same busy resource, which only pays
+    /// when the attempt itself takes the resource (several operands from one bank);
+    /// skipping the cycles in which it is busy anyway keeps a long queue on a busy bank
+    /// from costing an attempt (and a search for copies) per cycle.
+    fn sources_free_from(&mut self, c: OpId, q: u32, t: u32) -> u32 {
+        let mut t = t;
+        for _ in 0..ATTEMPTS {
+            let next = self.direct_sources_from(c, q, t, 0);
+            if next == t {
+                break;
+            }
+            t = next;
+        }
+        t
+    }
+
+    fn direct_sources_from(&mut self, c: OpId, q: u32, t: u32, depth: u32) -> u32 {
+        let mut best = t;
+        for i in 0..self.f.op(c).operands.len() {
+            let v = self.f.op(c).operands[i].0;
+            let p = self.f.value(v).producer;
+            let o = self.f.op(p);
+            if self.state.placed[p as usize].is_some() {
+                continue;
+            }
+            if o.source {
+                let fresh = self.state.copies_of[v.index()].is_empty()
+                    && self.state.homes_of[v.index()].is_empty();
+                let Some((lo, None)) = self.window(p) else {
+                    continue;
+                };
+                if !fresh {
+                    continue;
+                }
+                let delay = o.latency + q.abs_diff(self.source_pos(p));
+                let r = t.saturating_sub(delay).max(lo);
+                let free = self.state.next_room(self.source_res(p), r);
+                best = best.max(free + delay);
+            } else if self.on_demand(p) && o.place.positions().len() == 1 && depth < 64 {
+                let qp = o.place.positions()[0];
+                let delay = o.latency + q.abs_diff(qp);
+                if let Some(tp) = t.checked_sub(delay) {
+                    best = best.max(self.direct_sources_from(p, qp, tp, depth + 1) + delay);
+                }
+            }
+        }
+        best
     }
 
     /// Places `c` at `q` in cycle `t` if its issue resource is free and every operand
@@ -504,7 +568,7 @@ impl<'f> Decoder<'f> {
             }
         }
         let width = self.f.target.width();
-        if east > west || (east == west && 2 * pos + 1 <= width) {
+        if east > west || (east == west && 2 * pos < width) {
             Direction::East
         } else {
             Direction::West

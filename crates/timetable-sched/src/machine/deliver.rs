@@ -53,14 +53,14 @@ impl Decoder<'_> {
         if let Some(c) = self.in_flight(v, q, t, &mut note) {
             return Ok(c);
         }
-        if let Some(c) = self.from_slots(v, q, t, serves, &mut note) {
+        if let Some(c) = self.via_slots(v, q, t, serves, &mut note) {
             return Ok(c);
         }
-        if let Some(c) = self.from_stores(v, q, t, serves, &mut note) {
+        if let Some(c) = self.via_stores(v, q, t, serves, &mut note) {
             return Ok(c);
         }
         let source = self.f.op(producer).source;
-        if source && let Some(c) = self.from_source(v, q, t, serves, &mut note) {
+        if source && let Some(c) = self.via_source(v, q, t, serves, &mut note) {
             return Ok(c);
         }
         for i in 0..self.state.copies_of[v.index()].len() {
@@ -144,7 +144,7 @@ impl Decoder<'_> {
     }
 
     /// Route 2: a read of a spill slot that already holds `v`.
-    fn from_slots(
+    fn via_slots(
         &mut self,
         v: Handle<Value>,
         q: u32,
@@ -197,7 +197,7 @@ impl Decoder<'_> {
     }
 
     /// Route 3a: read `v` back from where a placed `mem.write` of the input stored it.
-    fn from_stores(
+    fn via_stores(
         &mut self,
         v: Handle<Value>,
         q: u32,
@@ -263,7 +263,7 @@ impl Decoder<'_> {
     }
 
     /// Route 3b: issue the value's read-like source (again) so that it arrives at `t`.
-    fn from_source(
+    fn via_source(
         &mut self,
         v: Handle<Value>,
         q: u32,
@@ -457,7 +457,10 @@ impl Decoder<'_> {
                 } else {
                     Ok(())
                 };
-                if turned.and_then(|()| self.state.extend(id, w, s != c.pos)).is_err() {
+                if turned
+                    .and_then(|()| self.state.extend(id, w, s != c.pos))
+                    .is_err()
+                {
                     self.state.rollback(mark);
                     break;
                 }
@@ -576,10 +579,10 @@ impl Decoder<'_> {
                 let made = self
                     .issue_source(src, r, r + latency, pos_towards(pos, dir), serves)
                     .map_err(&mut *note);
-                if let Ok(c) = made {
-                    if let Some(copy) = self.spill(c, q, t, serves, note) {
-                        return Some(copy);
-                    }
+                if let Ok(c) = made
+                    && let Some(copy) = self.spill(c, q, t, serves, note)
+                {
+                    return Some(copy);
                 }
                 self.state.rollback(mark);
             }
@@ -620,11 +623,13 @@ impl Decoder<'_> {
     }
 
     /// The resource a read-like source books when it issues.
-    fn source_res(&self, src: OpId) -> Res {
+    pub(crate) fn source_res(&self, src: OpId) -> Res {
         match self.f.op(src).issue {
             Issue::Bank(b) => Res::Bank(b),
             Issue::Plane(p) => Res::Plane(p),
-            Issue::Slot | Issue::Free => unreachable!("sources are memory reads and accumulator reads"),
+            Issue::Slot | Issue::Free => {
+                unreachable!("sources are memory reads and accumulator reads")
+            }
         }
     }
 

@@ -7,10 +7,10 @@ use super::codes;
 use super::facts::Facts;
 use super::spill_pool::slot_geometry;
 use super::state::{CopyId, NewKind, State};
+use rustc_hash::FxHashMap;
 use timetable_alloc::occupancy::Occupancy;
 use timetable_dataflow::{TimeBase, live_ranges};
 use timetable_ir::diag::Diagnostic;
-use rustc_hash::FxHashMap;
 use timetable_ir::ir::{Function, Namer, Op, OpSpec};
 use timetable_ir::machine::{self, Placement, Slot, keys};
 use timetable_ir::registry::{Opcode, UnitClass};
@@ -65,10 +65,7 @@ pub(crate) fn emit(f: &Facts, state: &State, nops: bool) -> Result<Emitted, Diag
                 OpSpec {
                     opcode: orig.opcode,
                     operands: orig.operands.clone(),
-                    results: vec![(
-                        names.make(f, r, "re"),
-                        f.func.ty(r).clone(),
-                    )],
+                    results: vec![(names.make(f, r, "re"), f.func.ty(r).clone())],
                     attrs: orig.attrs.clone(),
                     loc: orig.loc.clone(),
                 }
@@ -83,10 +80,7 @@ pub(crate) fn emit(f: &Facts, state: &State, nops: bool) -> Result<Emitted, Diag
                         "index",
                         orig.attrs.get("index").cloned().unwrap_or(0u32.into()),
                     )
-                    .result(
-                        names.make(f, v, "re"),
-                        f.func.ty(v).clone(),
-                    )
+                    .result(names.make(f, v, "re"), f.func.ty(v).clone())
             }
             NewKind::SpillWrite { home, operand } => {
                 spill_writes += 1;
@@ -100,10 +94,7 @@ pub(crate) fn emit(f: &Facts, state: &State, nops: bool) -> Result<Emitted, Diag
                 OpSpec::new(Opcode::MemRead)
                     .operands([slot_buffers[home as usize].1])
                     .attr("index", 0u32)
-                    .result(
-                        names.make(f, v, "sp"),
-                        f.func.ty(v).clone(),
-                    )
+                    .result(names.make(f, v, "sp"), f.func.ty(v).clone())
             }
         };
         let origin = match n.kind {
@@ -164,8 +155,7 @@ pub(crate) fn emit(f: &Facts, state: &State, nops: bool) -> Result<Emitted, Diag
         .filter(|&h| f.func.op(h).def().unit.is_none())
         .collect();
     pseudo.extend(slot_buffers.iter().map(|&(op, _)| op));
-    // (cycle, serving op's body index, 0 = added before it / 1 = the op, sequence)
-    let mut timed: Vec<((u32, usize, u8, usize), Handle<Op>)> = Vec::new();
+    let mut timed: Vec<(BodyKey, Handle<Op>)> = Vec::new();
     for (id, o) in f.ops.iter().enumerate() {
         let p = state.placed[id].as_ref().expect("placed");
         timed.push(((p.at, index_of[id], 1, 0), o.handle));
@@ -207,6 +197,10 @@ pub(crate) fn emit(f: &Facts, state: &State, nops: bool) -> Result<Emitted, Diag
         new_handles,
     })
 }
+
+/// Where an op goes in the body: (cycle, serving op's body index, 0 = added before it /
+/// 1 = the op / 2 = padding, sequence).
+type BodyKey = (u32, usize, u8, usize);
 
 /// Names of added values: `%x.re`, `%x.re1`, ... per value and kind, so that naming
 /// the `k`-th copy of a value does not walk past the `k - 1` names before it.
@@ -275,6 +269,19 @@ fn place_spills(
     }
     let t = f.target;
     let ranges = live_ranges(func, t, TimeBase::Cycles)?;
+    // Spills in freed slots have their address already; they must be in the occupancy
+    // below like every other placed buffer.
+    for (i, &(op, _)) in slot_buffers.iter().enumerate() {
+        let home = &state.homes[i];
+        if let Some(slot) = home.freed {
+            let placement = Placement {
+                slice: home.slice,
+                bank: home.bank % t.mem.banks,
+                addr: state.freed[home.bank as usize][slot as usize].addr,
+            };
+            func.ops[op].attrs.set(keys::MEM, placement.to_attr());
+        }
+    }
     let mut occupancy = Occupancy::new(
         (t.mem_slices() * t.mem.banks) as usize,
         t.mem.words_per_bank,
@@ -292,18 +299,6 @@ fn place_spills(
         let _ = occupancy.occupy(bank, p.addr..p.addr + words as u32, live.start..live.end);
     }
     let (words, grid) = slot_geometry(f);
-    // Spills in freed slots have their address already.
-    for (i, &(op, _)) in slot_buffers.iter().enumerate() {
-        let home = &state.homes[i];
-        if let Some(slot) = home.freed {
-            let placement = Placement {
-                slice: home.slice,
-                bank: home.bank % t.mem.banks,
-                addr: state.freed[home.bank as usize][slot as usize].addr,
-            };
-            func.ops[op].attrs.set(keys::MEM, placement.to_attr());
-        }
-    }
     let mut order: Vec<usize> = (0..slot_buffers.len())
         .filter(|&i| state.homes[i].freed.is_none())
         .collect();

@@ -237,6 +237,7 @@ impl<'f> Facts<'f> {
                 });
         }
         mark_demand(&mut ops, &values);
+        super::room::check(func, target, &ops, &values)?;
         let mut stores = vec![Vec::new(); func.values.len()];
         let mut accessors = vec![Vec::new(); func.values.len()];
         let mut buffer = vec![None; ops.len()];

@@ -15,6 +15,7 @@ mod deliver;
 mod emit;
 mod facts;
 pub mod report;
+mod room;
 mod search;
 mod spill_pool;
 mod state;

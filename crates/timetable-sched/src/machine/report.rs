@@ -165,7 +165,7 @@ impl FunctionReport {
                 cause,
             });
         }
-        issued.sort_by(|a, b| (a.at, a.unit).cmp(&(b.at, b.unit)));
+        issued.sort_by_key(|a| (a.at, a.unit));
         let (units, bubbles) = pressure(f.target, &issued);
         FunctionReport {
             function: f.func.name.text.clone(),

@@ -548,7 +548,9 @@ impl State {
 
     /// Occupies freed slot `slot` of `bank` during `[start, end)`.
     pub(crate) fn use_freed(&mut self, bank: u32, slot: u32, start: u32, end: u32) {
-        self.freed[bank as usize][slot as usize].uses.push((start, end));
+        self.freed[bank as usize][slot as usize]
+            .uses
+            .push((start, end));
         self.undo.push(Undo::FreedUse(bank, slot));
     }
 
@@ -580,7 +582,8 @@ impl State {
                     return false;
                 }
                 self.freed[h.bank as usize][slot as usize].uses[k] = (h.start, end);
-                self.undo.push(Undo::FreedSet(h.bank, slot, k, (h.start, old_end)));
+                self.undo
+                    .push(Undo::FreedSet(h.bank, slot, k, (h.start, old_end)));
             }
         }
         true
