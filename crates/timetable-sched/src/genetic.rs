@@ -253,10 +253,10 @@ pub(crate) struct SearchBudget {
     pub lower_bound: u32,
 }
 
-/// The best list a [`ListSearch`] found.
+/// What a [`ListSearch`] found: the best makespan among the lists it decoded (the
+/// caller keeps the list itself as decoded) and the decodes spent.
 #[derive(Clone, Debug)]
 pub(crate) struct SearchOutcome {
-    pub list: Vec<ActivityId>,
     pub makespan: u32,
     pub decodes: u64,
 }
@@ -303,7 +303,8 @@ impl<'p> ListSearch<'p> {
     }
 
     /// Evolves lists from `seeds` and samples around `keys`; the outcome is the best
-    /// list decoded (a seed, if nothing beats it).
+    /// makespan decoded (a seed's, if nothing beats it).
+
     pub(crate) fn run(
         &mut self,
         seeds: Vec<Vec<ActivityId>>,
@@ -322,7 +323,6 @@ impl<'p> ListSearch<'p> {
         }
         let Some(first) = decoded.iter().min_by_key(|d| d.makespan) else {
             return SearchOutcome {
-                list: Vec::new(),
                 makespan: u32::MAX,
                 decodes: spent.used(),
             };
@@ -337,7 +337,6 @@ impl<'p> ListSearch<'p> {
             );
         }
         SearchOutcome {
-            list: incumbent.list,
             makespan: incumbent.makespan,
             decodes: spent.used(),
         }

@@ -132,6 +132,12 @@ pub(crate) fn search(f: &Facts, options: &MachineOptions, lower: u64) -> Result<
             },
         );
         schedules += outcome.decodes;
+        debug_assert!(
+            best_decoded
+                .as_ref()
+                .is_none_or(|b| b.0 == outcome.makespan),
+            "the search's best is a list it decoded"
+        );
         if let Some((m, best)) = best_decoded
             && m < makespan
         {
