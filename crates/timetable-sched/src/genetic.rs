@@ -304,7 +304,6 @@ impl<'p> ListSearch<'p> {
 
     /// Evolves lists from `seeds` and samples around `keys`; the outcome is the best
     /// makespan decoded (a seed's, if nothing beats it).
-
     pub(crate) fn run(
         &mut self,
         seeds: Vec<Vec<ActivityId>>,
