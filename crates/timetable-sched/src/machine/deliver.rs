@@ -15,7 +15,8 @@
 use super::decoder::Decoder;
 use super::facts::{Issue, OpId, Place};
 use super::state::{
-    Blocker, Bound, Copy, CopyId, Home, NewKind, NewOp, Placed, Res, Why, hops, opposite, towards,
+    Blocker, Bound, Copy, CopyId, Home, HomeId, NewKind, NewOp, Placed, Res, Why, hops, opposite,
+    towards,
 };
 use std::rc::Rc;
 use timetable_dataflow::deps::DepKind;
@@ -175,18 +176,9 @@ impl Decoder<'_> {
             if r > h.last {
                 self.state.set_home_last(id, r);
             }
-            let n = self.state.push_new(NewOp {
-                kind: NewKind::SpillRead { home: id },
-                at: r,
-                pos: h.pos,
-                serves,
-                result: None,
-            });
-            match self.put(v, h.pos, r + read, t, q) {
-                Ok(c) => {
-                    self.state.set_new_result(n, c);
-                    return Some(c);
-                }
+            let spill_read = NewKind::SpillRead { home: id };
+            match self.issue_new(spill_read, r, h.pos, serves, v, r + read, t, q) {
+                Ok(c) => return Some(c),
                 Err(b) => {
                     note(b);
                     self.state.rollback(mark);
@@ -240,16 +232,9 @@ impl Decoder<'_> {
             }
             let mark = self.state.mark();
             self.state.book(Res::Bank(bank), r, 1);
-            let n = self.state.push_new(NewOp {
-                kind: NewKind::ReadBack { write: w },
-                at: r,
-                pos,
-                serves,
-                result: None,
-            });
-            match self.put(v, pos, r + read, t, q) {
+            let read_back = NewKind::ReadBack { write: w };
+            match self.issue_new(read_back, r, pos, serves, v, r + read, t, q) {
                 Ok(c) => {
-                    self.state.set_new_result(n, c);
                     self.state.note_read_back(w, r);
                     return Some(c);
                 }
@@ -336,16 +321,8 @@ impl Decoder<'_> {
             );
             c
         } else {
-            let n = self.state.push_new(NewOp {
-                kind: NewKind::Reissue { of: src },
-                at: r,
-                pos,
-                serves,
-                result: None,
-            });
-            let c = self.put(v, pos, r + latency, until, q)?;
-            self.state.set_new_result(n, c);
-            c
+            let reissue = NewKind::Reissue { of: src };
+            self.issue_new(reissue, r, pos, serves, v, r + latency, until, q)?
         };
         self.state.raise_latest(src, r);
         if fresh && let Some(b) = self.f.buffer[src as usize] {
@@ -389,11 +366,7 @@ impl Decoder<'_> {
                     note(Blocker::Bank(bank));
                     continue;
                 }
-                let slot = if self.state.fits(Res::Slots(bank), w, end - w) {
-                    None
-                } else if let Some(freed) = self.state.find_freed(bank, w, end) {
-                    Some(freed)
-                } else {
+                let Some(slot) = self.slot_room(bank, w, end) else {
                     note(Blocker::Capacity(bank));
                     continue;
                 };
@@ -444,11 +417,7 @@ impl Decoder<'_> {
                 if !self.state.fits(Res::Bank(bank), w, 1) {
                     continue;
                 }
-                let freed = if self.state.fits(Res::Slots(bank), w, end - w) {
-                    None
-                } else if let Some(slot) = self.state.find_freed(bank, w, end) {
-                    Some(slot)
-                } else {
+                let Some(freed) = self.slot_room(bank, w, end) else {
                     continue;
                 };
                 let mark = self.state.mark();
@@ -464,28 +433,7 @@ impl Decoder<'_> {
                     self.state.rollback(mark);
                     break;
                 }
-                self.state.book(Res::Bank(bank), w, 1);
-                match freed {
-                    None => self.state.book(Res::Slots(bank), w, end - w),
-                    Some(slot) => self.state.use_freed(bank, slot, w, end),
-                }
-                let home = self.state.push_home(Home {
-                    value: c.value,
-                    pos: s,
-                    slice,
-                    bank,
-                    start: w,
-                    ready: w + write,
-                    last: w,
-                    freed,
-                });
-                self.state.push_new(NewOp {
-                    kind: NewKind::SpillWrite { home, operand: id },
-                    at: w,
-                    pos: s,
-                    serves,
-                    result: None,
-                });
+                self.write_home(id, (s, slice, bank, freed), w, w, serves);
                 return true;
             }
         }
@@ -506,28 +454,55 @@ impl Decoder<'_> {
         serves: OpId,
     ) -> Result<CopyId, Blocker> {
         let c = self.state.copies[id as usize];
-        let (read, write) = (self.f.read_latency(), self.write_latency);
+        let read = self.f.read_latency();
         if dir != c.dir {
             self.state.flip(id)?;
         }
         self.state.extend(id, w, pos != c.pos)?;
-        let end = (w + write.max(1)).max(r + 1);
-        self.state.book(Res::Bank(bank), w, 1);
         self.state.book(Res::Bank(bank), r, 1);
-        match freed {
-            None => self.state.book(Res::Slots(bank), w, end - w),
-            Some(slot) => self.state.use_freed(bank, slot, w, end),
+        let home = self.write_home(id, (pos, slice, bank, freed), w, r, serves);
+        let spill_read = NewKind::SpillRead { home };
+        self.issue_new(spill_read, r, pos, serves, c.value, r + read, t, q)
+    }
+
+    /// Room for a spill slot in `bank` over cycles `[from, end)`: `Some(None)` in the
+    /// bank's pool, `Some(Some(slot))` in the words of a dead buffer, `None` if neither.
+    fn slot_room(&mut self, bank: u32, from: u32, end: u32) -> Option<Option<u32>> {
+        if self.state.fits(Res::Slots(bank), from, end - from) {
+            Some(None)
+        } else {
+            self.state.find_freed(bank, from, end).map(Some)
         }
-        let home = self.state.push_home(Home {
-            value: c.value,
+    }
+
+    /// Writes copy `id` to a new spill slot (`freed` as [`Decoder::slot_room`] found it)
+    /// at `pos` in cycle `w`, the slot held until its last read-back at `last`: the
+    /// bank's write cycle, the slot's words, the home and its write.
+    fn write_home(
+        &mut self,
+        id: CopyId,
+        (pos, slice, bank, freed): (u32, u32, u32, Option<u32>),
+        w: u32,
+        last: u32,
+        serves: OpId,
+    ) -> HomeId {
+        let home = Home {
+            value: self.state.copies[id as usize].value,
             pos,
             slice,
             bank,
             start: w,
-            ready: w + write,
-            last: r,
+            ready: w + self.write_latency,
+            last,
             freed,
-        });
+        };
+        let end = home.end(self.write_latency);
+        self.state.book(Res::Bank(bank), w, 1);
+        match freed {
+            None => self.state.book(Res::Slots(bank), w, end - w),
+            Some(slot) => self.state.use_freed(bank, slot, w, end),
+        }
+        let home = self.state.push_home(home);
         self.state.push_new(NewOp {
             kind: NewKind::SpillWrite { home, operand: id },
             at: w,
@@ -535,14 +510,31 @@ impl Decoder<'_> {
             serves,
             result: None,
         });
+        home
+    }
+
+    /// Adds a read-like op of `kind` issued at `at` on `pos` and puts its result `v`,
+    /// there in cycle `ready`, on its way to `q` for cycle `until`.
+    #[allow(clippy::too_many_arguments)]
+    fn issue_new(
+        &mut self,
+        kind: NewKind,
+        at: u32,
+        pos: u32,
+        serves: OpId,
+        v: Handle<Value>,
+        ready: u32,
+        until: u32,
+        q: u32,
+    ) -> Result<CopyId, Blocker> {
         let n = self.state.push_new(NewOp {
-            kind: NewKind::SpillRead { home },
-            at: r,
+            kind,
+            at,
             pos,
             serves,
             result: None,
         });
-        let copy = self.put(c.value, pos, r + read, t, q)?;
+        let copy = self.put(v, pos, ready, until, q)?;
         self.state.set_new_result(n, copy);
         Ok(copy)
     }
