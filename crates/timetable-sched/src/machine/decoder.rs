@@ -381,6 +381,7 @@ impl<'f> Decoder<'f> {
             Issue::Free => {}
         }
         let operands = self.deliver_all(c, q, t)?;
+        self.close_windows(c, t)?;
         let produced = t + o.latency;
         let mut results = Vec::with_capacity(o.results.len());
         let (to, until) = dest.unwrap_or((q, produced));
@@ -408,7 +409,84 @@ impl<'f> Decoder<'f> {
         if let Some(b) = self.f.buffer[c as usize] {
             self.state.access(b);
         }
+        for &(v, _) in &o.operands {
+            let p = self.f.value(v).producer;
+            if let (true, Some(b)) = (self.f.op(p).source, self.f.buffer[p as usize]) {
+                self.state.access(b);
+            }
+        }
         Ok(())
+    }
+
+    /// Placing `c` in cycle `t` closes the window of the placed read-like sources that
+    /// must issue before it (`c` overwrites what they read, say): readers of their
+    /// values placed later cannot issue them again. A value with such readers and no
+    /// spill slot gets one now, from a copy made earlier or from one more issue inside
+    /// the window; otherwise its readers might find it nowhere.
+    fn close_windows(&mut self, c: OpId, t: u32) -> Result<(), Blocker> {
+        for i in 0..self.f.before[c as usize].len() {
+            let ord = self.f.before[c as usize][i];
+            let p = ord.op;
+            if !self.f.op(p).source || self.state.placed[p as usize].is_none() {
+                continue;
+            }
+            let Some((lo, None)) = self.window(p) else {
+                // Closed before, and secured then.
+                continue;
+            };
+            for k in 0..self.f.op(p).results.len() {
+                let v = self.f.op(p).results[k];
+                let waiting = self
+                    .f
+                    .value(v)
+                    .consumers
+                    .iter()
+                    .any(|&(r, _)| r != c && self.state.placed[r as usize].is_none());
+                if waiting && self.state.homes_of[v.index()].is_empty() {
+                    self.secure_stored(p, v, lo, t.checked_sub(ord.latency), c)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes source `p`'s result `v` to a spill slot: one of its copies, latest first,
+    /// or a fresh issue of `p` in `[lo, hi]`.
+    fn secure_stored(
+        &mut self,
+        p: OpId,
+        v: Handle<Value>,
+        lo: u32,
+        hi: Option<u32>,
+        serves: OpId,
+    ) -> Result<(), Blocker> {
+        for i in (0..self.state.copies_of[v.index()].len()).rev() {
+            let id = self.state.copies_of[v.index()][i];
+            if self.secure(id, serves) {
+                return Ok(());
+            }
+        }
+        let res = self.source_res(p);
+        let pos = self.source_pos(p);
+        let latency = self.f.op(p).latency;
+        let mut r = hi.ok_or(Blocker::Escape(v))?;
+        for _ in 0..ATTEMPTS {
+            if r < lo {
+                break;
+            }
+            if self.state.fits(res, r, 1) {
+                let mark = self.state.mark();
+                let secured = self
+                    .issue_source(p, r, r + latency, pos, serves)
+                    .is_ok_and(|copy| self.secure(copy, serves));
+                if secured {
+                    return Ok(());
+                }
+                self.state.rollback(mark);
+            }
+            r = r.checked_sub(1).ok_or(Blocker::Escape(v))?;
+        }
+        Err(Blocker::Escape(v))
     }
 
     /// Brings every operand of `c` to `q` for cycle `t`. Each operand takes its cheapest
@@ -502,16 +580,26 @@ impl<'f> Decoder<'f> {
                 .unwrap_or(0);
             return inner + o.latency + q.abs_diff(qp);
         }
-        if o.source {
-            let pos = self.source_pos(src);
-            return self.window(src).map_or(0, |w| w.0) + self.f.op(src).latency + q.abs_diff(pos);
-        }
-        self.state.copies_of[v.index()]
-            .iter()
-            .map(|&c| {
-                let c = &self.state.copies[c as usize];
-                c.cycle + q.abs_diff(c.pos)
-            })
+        // A source with an open window can be issued again; otherwise the value exists
+        // only as its copies and spill slots.
+        let issue = o
+            .source
+            .then(|| self.window(src))
+            .flatten()
+            .map(|(lo, _)| lo + o.latency + q.abs_diff(self.source_pos(src)));
+        let copies = self.state.copies_of[v.index()].iter().map(|&c| {
+            let c = &self.state.copies[c as usize];
+            c.cycle + q.abs_diff(c.pos)
+        });
+        let read = self.f.read_latency();
+        let homes = self.state.homes_of[v.index()].iter().map(|&h| {
+            let h = &self.state.homes[h as usize];
+            h.ready + read + q.abs_diff(h.pos)
+        });
+        issue
+            .into_iter()
+            .chain(copies)
+            .chain(homes)
             .min()
             .unwrap_or(0)
     }

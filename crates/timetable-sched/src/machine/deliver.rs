@@ -9,8 +9,10 @@
 //!    memory and state dependences leave open;
 //! 4. **through a new spill slot**: a copy is written to a scratch vector in a bank it
 //!    passes (a `mem.write` in the cycle it passes) and read back in time;
-//! 5. for read-like sources whose window has closed or whose bank is busy at the needed
-//!    cycle: an extra read inside the window, written to a spill slot, read back.
+//! 5. **a relay**: a fresh read of the value's source (inside its window) or of a spill
+//!    slot, written to a spill slot in another bank and read back from there: for a
+//!    source whose window has closed or whose bank is busy at the needed cycle, and for
+//!    operands parked in one bank that must arrive together.
 
 use super::decoder::Decoder;
 use super::facts::{Issue, OpId, Place};
@@ -27,10 +29,18 @@ use timetable_ir::{Handle, Value};
 /// direction).
 pub(crate) type SpillSite = (u32, u32, u32, Direction);
 
-/// Re-issue attempts per operand when a source must be copied through memory, and
-/// cycles looked at for them.
-const SOURCE_COPY_TRIES: usize = 16;
-const SOURCE_COPY_LOOKS: usize = 256;
+/// Relay attempts per operand (see [`Decoder::relay`]), and cycles looked at for them.
+const RELAY_TRIES: usize = 16;
+const RELAY_LOOKS: usize = 256;
+
+/// Where a relay reads a value from.
+#[derive(Clone, Copy, Debug)]
+enum Stored {
+    /// A read-like op of the input, issued again.
+    Source(OpId),
+    /// A spill slot.
+    Home(HomeId),
+}
 
 impl Decoder<'_> {
     /// Makes `v` readable at `q` in cycle `t` for `serves`; returns the copy read.
@@ -70,7 +80,7 @@ impl Decoder<'_> {
                 return Ok(c);
             }
         }
-        if source && let Some(c) = self.copy_source(v, q, t, serves, &mut note) {
+        if let Some(c) = self.relay(v, q, t, serves, &mut note) {
             return Ok(c);
         }
         Err(blocker)
@@ -163,21 +173,8 @@ impl Decoder<'_> {
             if r < h.ready {
                 continue;
             }
-            if !self.state.fits(Res::Bank(h.bank), r, 1) {
-                note(Blocker::Bank(h.bank));
-                continue;
-            }
             let mark = self.state.mark();
-            if !self.state.extend_home(id, self.write_latency, r + 1) {
-                note(Blocker::Capacity(h.bank));
-                continue;
-            }
-            self.state.book(Res::Bank(h.bank), r, 1);
-            if r > h.last {
-                self.state.set_home_last(id, r);
-            }
-            let spill_read = NewKind::SpillRead { home: id };
-            match self.issue_new(spill_read, r, h.pos, serves, v, r + read, t, q) {
+            match self.read_home(id, r, t, q, serves) {
                 Ok(c) => return Some(c),
                 Err(b) => {
                     note(b);
@@ -186,6 +183,32 @@ impl Decoder<'_> {
             }
         }
         None
+    }
+
+    /// Reads spill slot `id` in cycle `r` (at or after it is ready), the copy kept on its
+    /// stream until `until` and headed towards `q`.
+    fn read_home(
+        &mut self,
+        id: HomeId,
+        r: u32,
+        until: u32,
+        q: u32,
+        serves: OpId,
+    ) -> Result<CopyId, Blocker> {
+        let h = self.state.homes[id as usize];
+        if !self.state.fits(Res::Bank(h.bank), r, 1) {
+            return Err(Blocker::Bank(h.bank));
+        }
+        if !self.state.extend_home(id, self.write_latency, r + 1) {
+            return Err(Blocker::Capacity(h.bank));
+        }
+        self.state.book(Res::Bank(h.bank), r, 1);
+        if r > h.last {
+            self.state.set_home_last(id, r);
+        }
+        let spill_read = NewKind::SpillRead { home: id };
+        let ready = r + self.f.read_latency();
+        self.issue_new(spill_read, r, h.pos, serves, h.value, ready, until, q)
     }
 
     /// Route 3a: read `v` back from where a placed `mem.write` of the input stored it.
@@ -276,7 +299,7 @@ impl Decoder<'_> {
 
     /// Issues source `src` (or a re-issue of it) in cycle `r`, its result kept on its
     /// stream until `until` and headed towards `q`.
-    fn issue_source(
+    pub(crate) fn issue_source(
         &mut self,
         src: OpId,
         r: u32,
@@ -398,44 +421,55 @@ impl Decoder<'_> {
         } else {
             vec![c.dir, opposite(c.dir)]
         };
-        let mut sites: Vec<(u32, bool, u32, u32, Direction)> = Vec::new();
+        // Nearest first; among equally near banks, the one with the fewest spill slots
+        // taken then, so that values made together (and read together later) are not
+        // all parked in one bank, whose single read port would serve them one a cycle.
+        let mut sites: Vec<(u32, u32, bool, u32, u32, u32, Direction)> = Vec::new();
         for dir in dirs {
             for &(s, slice) in &self.mem {
-                if let Some(h) = hops(dir, c.pos, s)
-                    && (h > 0 || dir == c.dir)
-                {
-                    sites.push((h, dir != c.dir, s, slice, dir));
+                let Some(h) = hops(dir, c.pos, s) else {
+                    continue;
+                };
+                if h == 0 && dir != c.dir {
+                    continue;
+                }
+                let w = c.cycle + h;
+                for b in 0..self.f.banks_per_slice {
+                    let bank = slice * self.f.banks_per_slice + b;
+                    if self.state.fits(Res::Bank(bank), w, 1) {
+                        let taken = self.state.res.profile(Res::Slots(bank)).usage_at(w);
+                        sites.push((h, taken, dir != c.dir, s, slice, bank, dir));
+                    }
                 }
             }
         }
-        sites.sort_unstable_by_key(|&(h, turn, s, ..)| (h, turn, s));
-        for (h, _, s, slice, dir) in sites {
+        sites.sort_unstable_by_key(|&(h, taken, turn, s, _, bank, _)| (h, taken, turn, s, bank));
+        let mut blocked_dir: Option<Direction> = None;
+        for (h, _, _, s, slice, bank, dir) in sites {
+            if blocked_dir == Some(dir) {
+                continue;
+            }
             let w = c.cycle + h;
             let end = w + write.max(1);
-            for b in 0..self.f.banks_per_slice {
-                let bank = slice * self.f.banks_per_slice + b;
-                if !self.state.fits(Res::Bank(bank), w, 1) {
-                    continue;
-                }
-                let Some(freed) = self.slot_room(bank, w, end) else {
-                    continue;
-                };
-                let mark = self.state.mark();
-                let turned = if dir != c.dir {
-                    self.state.flip(id)
-                } else {
-                    Ok(())
-                };
-                if turned
-                    .and_then(|()| self.state.extend(id, w, s != c.pos))
-                    .is_err()
-                {
-                    self.state.rollback(mark);
-                    break;
-                }
-                self.write_home(id, (s, slice, bank, freed), w, w, serves);
-                return true;
+            let Some(freed) = self.slot_room(bank, w, end) else {
+                continue;
+            };
+            let mark = self.state.mark();
+            let turned = if dir != c.dir {
+                self.state.flip(id)
+            } else {
+                Ok(())
+            };
+            if turned
+                .and_then(|()| self.state.extend(id, w, s != c.pos))
+                .is_err()
+            {
+                self.state.rollback(mark);
+                blocked_dir = Some(dir);
+                continue;
             }
+            self.write_home(id, (s, slice, bank, freed), w, w, serves);
+            return true;
         }
         false
     }
@@ -539,8 +573,12 @@ impl Decoder<'_> {
         Ok(copy)
     }
 
-    /// Route 5: a fresh issue of read-like source of `v` inside its window, spilled.
-    fn copy_source(
+    /// Route 5: a relay. A fresh read of where `v` is stored — its read-like source,
+    /// inside its window, or a spill slot — is written to a spill slot in another bank
+    /// on its way and read back from there in time. This serves a source whose window
+    /// has closed or whose bank is busy when the read would have to issue, and operands
+    /// that can only come from one bank at once (both parked in it).
+    fn relay(
         &mut self,
         v: Handle<Value>,
         q: u32,
@@ -548,29 +586,72 @@ impl Decoder<'_> {
         serves: OpId,
         note: &mut impl FnMut(Blocker),
     ) -> Option<CopyId> {
-        let src = self.f.value(v).producer;
-        let (pos, latency) = (self.source_pos(src), self.f.op(src).latency);
-        let (lo, hi) = self.window(src)?;
+        let producer = self.f.value(v).producer;
+        let mut stored: Vec<Stored> = Vec::new();
+        if self.f.op(producer).source {
+            stored.push(Stored::Source(producer));
+        }
+        stored.extend(
+            self.state.homes_of[v.index()]
+                .iter()
+                .map(|&h| Stored::Home(h)),
+        );
+        for s in stored {
+            if let Some(c) = self.relay_from(s, q, t, serves, note) {
+                return Some(c);
+            }
+        }
+        None
+    }
+
+    fn relay_from(
+        &mut self,
+        stored: Stored,
+        q: u32,
+        t: u32,
+        serves: OpId,
+        note: &mut impl FnMut(Blocker),
+    ) -> Option<CopyId> {
+        let (pos, latency, res, lo, hi) = match stored {
+            Stored::Source(src) => {
+                let (lo, hi) = self.window(src)?;
+                let o = self.f.op(src);
+                (
+                    self.source_pos(src),
+                    o.latency,
+                    self.source_res(src),
+                    lo,
+                    hi,
+                )
+            }
+            Stored::Home(id) => {
+                let h = self.state.homes[id as usize];
+                let read = self.f.read_latency();
+                (h.pos, read, Res::Bank(h.bank), h.ready, None)
+            }
+        };
         // Out to a slice, written, read back, and back to `q`: at least the distance.
         let need = latency + self.write_latency.max(1) + self.f.read_latency() + q.abs_diff(pos);
         let latest = t.checked_sub(need)?;
         let latest = hi.map_or(latest, |hi| hi.min(latest));
-        let res = self.source_res(src);
         let (mut tries, mut looks) = (0, 0);
         let mut r = latest;
-        while r >= lo && tries < SOURCE_COPY_TRIES && looks < SOURCE_COPY_LOOKS {
+        while r >= lo && tries < RELAY_TRIES && looks < RELAY_LOOKS {
             looks += 1;
             for dir in self.directions_from(pos, q) {
-                // Cheap checks first: the source's bank, and some slice on the way with
+                // Cheap checks first: the read's bank, and some slice on the way with
                 // its bank free when the copy passes and when it is read back.
                 if !self.state.fits(res, r, 1) || !self.any_site(pos, r + latency, dir, q, t) {
                     continue;
                 }
                 tries += 1;
                 let mark = self.state.mark();
-                let made = self
-                    .issue_source(src, r, r + latency, pos_towards(pos, dir), serves)
-                    .map_err(&mut *note);
+                let ahead = pos_towards(pos, dir);
+                let made = match stored {
+                    Stored::Source(src) => self.issue_source(src, r, r + latency, ahead, serves),
+                    Stored::Home(id) => self.read_home(id, r, r + latency, ahead, serves),
+                }
+                .map_err(&mut *note);
                 if let Ok(c) = made
                     && let Some(copy) = self.spill(c, q, t, serves, note)
                 {

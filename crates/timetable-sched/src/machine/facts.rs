@@ -110,6 +110,10 @@ pub(crate) struct Facts<'f> {
     pub accessors: Vec<Vec<OpId>>,
     /// Per op: the buffer a memory op accesses.
     pub buffer: Vec<Option<Handle<Value>>>,
+    /// Per value handle index of a buffer: placements after which its words are free,
+    /// its accesses and the readers of values read from it (a reader may need the read
+    /// issued again).
+    pub uses: Vec<u32>,
     /// Every dependence of the DAG (data included) between scheduled ops, for priorities:
     /// (from, to, latency).
     pub edges: Vec<(OpId, OpId, u32)>,
@@ -256,6 +260,16 @@ impl<'f> Facts<'f> {
                 buffer[id] = Some(b);
             }
         }
+        let mut uses: Vec<u32> = accessors.iter().map(|a| a.len() as u32).collect();
+        for (id, o) in ops.iter().enumerate() {
+            if let (true, Some(b)) = (o.source, buffer[id]) {
+                uses[b.index()] += o
+                    .results
+                    .iter()
+                    .map(|r| values[r.index()].as_ref().map_or(0, |v| v.consumers.len()))
+                    .sum::<usize>() as u32;
+            }
+        }
         let mut before = vec![Vec::new(); ops.len()];
         let mut after = vec![Vec::new(); ops.len()];
         let mut edges = Vec::new();
@@ -286,6 +300,7 @@ impl<'f> Facts<'f> {
             stores,
             accessors,
             buffer,
+            uses,
             before,
             after,
             edges,

@@ -293,7 +293,7 @@ pub(crate) struct State {
     /// cycle in which the whole demand tree fits (say, more VXM ops in one cycle than it
     /// has ALUs).
     pub demoted: Vec<bool>,
-    /// Per buffer (value index): accesses of the input not placed yet.
+    /// Per buffer (value index): its [uses](Facts::uses) not placed yet.
     pub remaining: Vec<u32>,
     /// Buffers whose last access was placed in the current step.
     pub finished: Vec<Handle<Value>>,
@@ -319,7 +319,7 @@ impl State {
             read_back: vec![0; f.ops.len()],
             flips: 0,
             demoted: vec![false; f.ops.len()],
-            remaining: f.accessors.iter().map(|a| a.len() as u32).collect(),
+            remaining: f.uses.clone(),
             finished: Vec::new(),
             dead: vec![None; f.func.values.len()],
             freed: vec![Vec::new(); pool.free.len()],
@@ -329,9 +329,7 @@ impl State {
 
     pub(crate) fn clear(&mut self, f: &Facts) {
         self.res.clear();
-        for (r, a) in self.remaining.iter_mut().zip(&f.accessors) {
-            *r = a.len() as u32;
-        }
+        self.remaining.copy_from_slice(&f.uses);
         self.finished.clear();
         self.dead.fill(None);
         self.freed.iter_mut().for_each(Vec::clear);
@@ -528,7 +526,7 @@ impl State {
         }
     }
 
-    /// Counts a placed access of the input to `buffer`.
+    /// Counts a placed use of `buffer` (an access, or a read of a value read from it).
     pub(crate) fn access(&mut self, buffer: Handle<Value>) {
         self.remaining[buffer.index()] -= 1;
         self.undo.push(Undo::Access(buffer));
