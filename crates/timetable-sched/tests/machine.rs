@@ -57,7 +57,9 @@ fn placed(target: &Target, cfg: &GenConfig, placing: Placing) -> Option<Module> 
             timetable_alloc::program::allocate(&mut m, target, &Default::default()).ok()?;
         }
     }
-    Some(m)
+    // As `timetable gen | timetable alloc - | timetable sched -` sees it.
+    let text = m.to_string();
+    Some(parse::parse_module(&SourceFile::new("placed", text.as_str())).unwrap())
 }
 
 fn check_schedule(
@@ -65,7 +67,7 @@ fn check_schedule(
     cfg: &GenConfig,
     options: &MachineOptions,
 ) -> Result<(), TestCaseError> {
-    check_placed(target, cfg, options, Placing::Simple)
+    check_placed(target, cfg, options, Placing::Simple, false)
 }
 
 fn check_placed(
@@ -73,6 +75,7 @@ fn check_placed(
     cfg: &GenConfig,
     options: &MachineOptions,
     placing: Placing,
+    may_refuse: bool,
 ) -> Result<(), TestCaseError> {
     let t = self::target(target);
     let Some(input) = placed(t, cfg, placing) else {
@@ -82,11 +85,7 @@ fn check_placed(
         Ok(s) => s,
         // The allocator packs `tiny` tightly; the scheduler may then find no spill room
         // (a clear error, never a wrong schedule).
-        Err(d)
-            if matches!(placing, Placing::Allocator)
-                && target == "tiny"
-                && d.iter().all(|d| ["E3003", "E3004"].contains(&d.code)) =>
-        {
+        Err(d) if may_refuse && d.iter().all(|d| ["E3003", "E3004"].contains(&d.code)) => {
             return Ok(());
         }
         Err(d) => return Err(TestCaseError::fail(format!("{target} {cfg:?}: {:?}", d[0]))),
@@ -160,39 +159,51 @@ proptest! {
     #[test]
     fn tiny_allocated_schedules_verify(cfg in config(120)) {
         let options = MachineOptions { seed: cfg.seed, effort: MachineEffort::Schedules(20), ..MachineOptions::default() };
-        check_placed("tiny", &cfg, &options, Placing::Allocator)?;
+        check_placed("tiny", &cfg, &options, Placing::Allocator, true)?;
     }
 
     #[test]
     fn tsp_allocated_schedules_verify(cfg in config(300)) {
         let options = MachineOptions { seed: cfg.seed, effort: MachineEffort::Baseline, ..MachineOptions::default() };
-        check_placed("tsp", &cfg, &options, Placing::Allocator)?;
+        check_placed("tsp", &cfg, &options, Placing::Allocator, false)?;
     }
 }
 
 /// Programs that once failed, at the smallest size found: values whose readers are placed
-/// later lost their stream and every bank on their way (E3003), and windows of reads
-/// closed by a later write before their readers were placed.
+/// later lost their stream and every bank on their way (E3003), windows of reads closed
+/// by a later write before their readers were placed, two operands parked in the one
+/// bank with room (a relay now moves one), and a read whose window had closed judged
+/// ready at the start of it (`timetable gen --seed 1` failed from 10,000 ops on).
 #[test]
 fn regressions_on_allocated_programs() {
+    let small = |ops, seed, elem, window| GenConfig {
+        ops,
+        seed,
+        elem,
+        inputs: 2,
+        window,
+        mxm: false,
+    };
     let cases = [
-        ("tsp", 27, 400, ElemType::F32, 8, false),
-        ("tiny", 27, 403, ElemType::I16, 8, false),
+        ("tsp", small(27, 400, ElemType::F32, 8)),
+        ("tiny", small(27, 403, ElemType::I16, 8)),
+        ("tiny", small(74, 177, ElemType::F32, 3)),
+        // `timetable gen --ops 10000`.
+        (
+            "tsp",
+            GenConfig {
+                ops: 10_000,
+                ..GenConfig::default()
+            },
+        ),
     ];
-    for (target, ops, seed, elem, window, mxm) in cases {
-        let cfg = GenConfig {
-            ops,
-            seed,
-            elem,
-            inputs: 2,
-            window,
-            mxm,
-        };
+    for (target, cfg) in cases {
+        let seed = cfg.seed;
         let options = MachineOptions {
             seed,
             effort: MachineEffort::Schedules(20),
             ..MachineOptions::default()
         };
-        check_placed(target, &cfg, &options, Placing::Allocator).unwrap();
+        check_placed(target, &cfg, &options, Placing::Allocator, false).unwrap();
     }
 }

@@ -255,7 +255,8 @@ impl<'f> Decoder<'f> {
         };
         let mut t = ready;
         let mut first: Option<Blocker> = None;
-        let mut last = Blocker::Unit(q);
+        // What stopped each failed attempt, to report the most common.
+        let mut tally: Vec<(Blocker, u32)> = Vec::new();
         for n in 0..ATTEMPTS {
             if n == DEMOTE_AFTER && self.demote_operands(c) {
                 self.place_demoted(c)?;
@@ -297,7 +298,10 @@ impl<'f> Decoder<'f> {
                 Err(b) => {
                     self.state.rollback(mark);
                     first.get_or_insert(b);
-                    last = b;
+                    match tally.iter_mut().find(|(x, _)| *x == b) {
+                        Some((_, n)) => *n += 1,
+                        None => tally.push((b, 1)),
+                    }
                     t += 1;
                     self.attempts_left = self.attempts_left.saturating_sub(1);
                     if self.attempts_left == 0 {
@@ -306,7 +310,12 @@ impl<'f> Decoder<'f> {
                 }
             }
         }
-        Err(last)
+        // The most common blocker; on a tie, the one seen first.
+        let most = tally.iter().map(|&(_, n)| n).max().unwrap_or(0);
+        Err(tally
+            .iter()
+            .find(|&&(_, n)| n == most)
+            .map_or(Blocker::Unit(q), |&(b, _)| b))
     }
 
     /// The first cycle from `t` at which `c` at `q` could read every operand that comes
@@ -690,7 +699,7 @@ impl<'f> Decoder<'f> {
             Blocker::Unit(p) => (format!("`{}` has no free issue slot", f.unit_at(p)), None),
             Blocker::Bank(b) => (
                 format!(
-                    "bank {} of `mem.{}` is always busy",
+                    "bank {} of `mem.{}` is taken in every cycle it would need it (to issue, or to read an operand from it)",
                     b % f.banks_per_slice,
                     b / f.banks_per_slice
                 ),
@@ -714,6 +723,24 @@ impl<'f> Decoder<'f> {
         if let Some((s, m)) = other {
             d = d.secondary(s, m);
         }
+        if matches!(
+            b,
+            Blocker::Bank(_) | Blocker::Capacity(_) | Blocker::Escape(_) | Blocker::Operand(_)
+        ) {
+            d = d.note(self.spill_room());
+        }
         d
+    }
+
+    /// How much room for spill slots the target leaves around the program's buffers.
+    fn spill_room(&self) -> String {
+        let (words, _) = super::spill_pool::slot_geometry(self.f);
+        let slots: u32 = self.pool.free.iter().sum();
+        let banks = self.pool.free.iter().filter(|&&n| n > 0).count();
+        format!(
+            "values that wait are parked in spill slots of {words} words; `@{}` has room for {slots} outside the program's buffers, in {banks} of {} banks (more as buffers die), and a bank serves one access a cycle",
+            self.f.target.name,
+            self.pool.free.len()
+        )
     }
 }
