@@ -104,7 +104,7 @@ pub fn lower_bounds(
     Ok(LowerBounds::from_parts(
         &deps,
         &cp,
-        resource_work(func, target),
+        resource_work(func, target, Some((&deps, &cp))),
         &pressure,
     ))
 }

@@ -100,7 +100,7 @@ impl<'f> Facts<'f> {
             .then(|| DepGraph::build(func, target));
         let cp = deps.as_ref().map(CriticalPath::compute);
         let resources = if selection.wants(Selection::CriticalPath) {
-            resource_work(func, target)
+            resource_work(func, target, deps.as_ref().zip(cp.as_ref()))
         } else {
             Vec::new()
         };

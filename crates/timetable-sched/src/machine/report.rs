@@ -328,12 +328,12 @@ impl FunctionReport {
             target.clock_mhz
         );
         let bottleneck = match b.bottleneck {
-            Bottleneck::CriticalPath => "critical path".to_string(),
-            Bottleneck::Resource(r) => format!("{r:?}"),
+            Bottleneck::CriticalPath => "the critical path".to_string(),
+            Bottleneck::Resource(r) => format!("the work on {r}"),
         };
         let _ = writeln!(
             out,
-            "lower bound: {} cycles (critical path {}, busiest unit {}; bound by {bottleneck}); gap {:.1}%",
+            "lower bound: {} cycles (critical path {}, busiest resource {}; bound by {bottleneck}); gap {:.1}%",
             b.makespan,
             b.critical_path,
             b.resources.iter().map(|r| r.bound()).max().unwrap_or(0),
