@@ -48,7 +48,8 @@ pub enum MachineEffort {
 
 impl MachineEffort {
     /// The default: 250,000 placements, about 2,000 schedules of a 100-op function, 250
-    /// of a 1,000-op one, the five baseline lists at 50,000 ops and one at 100,000.
+    /// of a 1,000-op one, the six baseline lists at 40,000 ops, and from 125,000 ops the
+    /// two that always run (the abstract schedule's and the first rule's).
     pub const DEFAULT: MachineEffort = MachineEffort::Placements(250_000);
     /// The most schedules a placement budget buys.
     pub const MAX_SCHEDULES: u64 = 2_000;

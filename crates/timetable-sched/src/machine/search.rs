@@ -1,15 +1,21 @@
-//! Choosing the op list the decoder schedules: the engine's priority rules (and program
-//! order) as the baseline, then the engine's genetic search over op lists within the
-//! budget. The best list is decoded once more at the end, so the result is exactly the
+//! Choosing the op list the decoder schedules: the order of the engine's schedule of
+//! the abstract problem (each op holding its issue resource for a cycle, streams left
+//! out), the engine's priority rules and program order as the baseline, then the
+//! engine's genetic search over op lists within the budget. The best list is decoded once more at the end, so the result is exactly the
 //! best schedule seen; it is never worse than the baseline.
 
 use super::decoder::Decoder;
 use super::facts::{Facts, OpId};
+use super::facts::{Issue, Place};
 use super::state::State;
 use super::{MachineEffort, MachineOptions};
 use crate::genetic::{ListSearch, SearchBudget};
-use crate::{ActivityId, PriorityRule, Problem, ProblemBuilder, heads, priority_list, tails};
+use crate::{
+    ActivityId, PriorityRule, Problem, ProblemBuilder, SolveOptions, heads, priority_list, solve,
+    tails,
+};
 use timetable_ir::diag::Diagnostic;
+use timetable_ir::registry::UnitClass;
 
 /// Failed attempts per op after which a search decode gives up (the baseline's never
 /// do).
@@ -34,6 +40,45 @@ fn problem(f: &Facts) -> Problem {
     let mut b = ProblemBuilder::new();
     for o in &f.ops {
         b.add_activity(o.latency, &[]);
+    }
+    for &(from, to, latency) in &f.edges {
+        b.add_precedence(ActivityId(from), ActivityId(to), i64::from(latency));
+    }
+    b.build()
+        .expect("the dependence DAG is acyclic and its delays are small")
+}
+
+/// The function as a resource-constrained project: each op holds its issue resource
+/// (its bank, its plane, or the issue slots of all VXMs or all SXMs together) for one
+/// cycle; dependences keep their delays. Streams, spills and positions are left out:
+/// its schedule is a priority for the machine decoder, not a timetable.
+fn abstract_problem(f: &Facts) -> Problem {
+    let mut b = ProblemBuilder::new();
+    let t = f.target;
+    let banks: Vec<_> = (0..t.mem_slices() * t.mem.banks)
+        .map(|_| b.add_resource(1))
+        .collect();
+    let planes: Vec<_> = (0..t.total_planes()).map(|_| b.add_resource(1)).collect();
+    let mut classes = std::collections::BTreeMap::new();
+    for o in &f.ops {
+        let demand = match (o.issue, &o.place) {
+            (Issue::Bank(k), _) => Some(banks[k as usize]),
+            (Issue::Plane(p), _) => Some(planes[p as usize]),
+            (Issue::Slot, Place::Any(ps)) => {
+                let width = if o.class == UnitClass::Vxm {
+                    t.vxm_alus
+                } else {
+                    t.sxm_issue
+                };
+                let n = ps.len() as u32 * width;
+                Some(*classes.entry(o.class).or_insert_with(|| b.add_resource(n)))
+            }
+            _ => None,
+        };
+        match demand {
+            Some(r) => b.add_activity(1, &[(r, 1)]),
+            None => b.add_activity(0, &[]),
+        };
     }
     for &(from, to, latency) in &f.edges {
         b.add_precedence(ActivityId(from), ActivityId(to), i64::from(latency));
@@ -71,18 +116,37 @@ pub(crate) fn search(f: &Facts, options: &MachineOptions, lower: u64) -> Result<
             keys_for_search.get_or_insert(keys);
         }
     }
+    // First: the order of a resource-constrained schedule of the abstract problem.
+    // Priority rules see only the dependence graph, so symmetric work (the rows of a
+    // softmax) ties level by level and is placed breadth first, every row waiting for
+    // the busiest unit; the abstract schedule staggers it.
+    let abstract_starts = solve(&abstract_problem(f), &SolveOptions::baseline()).schedule;
+    let keys: Vec<i64> = abstract_starts
+        .starts()
+        .iter()
+        .map(|&s| i64::from(s))
+        .collect();
+    lists.insert(
+        0,
+        (
+            "abstract schedule",
+            ids(priority_list(&problem, &keys).as_slice()),
+        ),
+    );
     lists.push(("program order", (0..f.ops.len() as OpId).collect()));
     let mut decoder = Decoder::new(f);
     let mut schedules = 0u64;
     let mut best: Option<(u32, &'static str, Vec<OpId>)> = None;
     let mut first_error = None;
     for (i, (name, list)) in lists.into_iter().enumerate() {
-        // The first rule always runs; the others while the budget lasts (or until one
-        // list yields a schedule: a list can paint itself into a corner, say a value
-        // no one can spill any more, where another order does not).
-        if i > 0
+        // The abstract schedule's order and the first rule's always run (each wins on
+        // some programs: the rule where the critical path binds); the others while the
+        // budget lasts (or until one list yields a schedule: a list can paint itself
+        // into a corner, say a value no one can spill any more, where another order
+        // does not).
+        if i > 1
             && best.is_some()
-            && schedules >= budget.max(1)
+            && schedules >= budget.max(2)
             && options.effort != MachineEffort::Baseline
         {
             break;
