@@ -11,6 +11,57 @@ use timetable_dataflow::{Bottleneck, LowerBounds};
 use timetable_ir::registry::UnitClass;
 use timetable_ir::target::{Target, UnitId};
 
+/// What held an op back, by kind: the bubble summary adds up idle cycles by it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Wait {
+    /// An operand's producer.
+    Operand,
+    /// A memory or state dependence.
+    Order,
+    /// Placed on demand, timed for the op that reads its result.
+    Reader,
+    /// The unit's issue slots, taken by other ops.
+    Unit,
+    /// A memory bank (its own, or one an operand is read from).
+    Bank,
+    /// An MXM plane.
+    Plane,
+    /// Streams: no group free, or an operand that could not be brought sooner.
+    Stream,
+    /// Spill room: a slot, or a bank to keep a result for later readers.
+    Spill,
+    /// Added ops (re-issued reads, spill writes and reads), timed by what they serve.
+    Added,
+}
+
+impl Wait {
+    const ALL: [Wait; 9] = [
+        Wait::Operand,
+        Wait::Order,
+        Wait::Reader,
+        Wait::Unit,
+        Wait::Bank,
+        Wait::Plane,
+        Wait::Stream,
+        Wait::Spill,
+        Wait::Added,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            Wait::Operand => "operand",
+            Wait::Order => "order",
+            Wait::Reader => "reader",
+            Wait::Unit => "unit",
+            Wait::Bank => "bank",
+            Wait::Plane => "plane",
+            Wait::Stream => "stream",
+            Wait::Spill => "spill",
+            Wait::Added => "added",
+        }
+    }
+}
+
 /// One op in the schedule, as the report shows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Issued {
@@ -23,6 +74,10 @@ pub struct Issued {
     pub text: String,
     /// Why it issues in this cycle and not earlier.
     pub cause: String,
+    /// What held it back until `ready` (`None`: nothing), then what until `at`.
+    pub waits: (Option<Wait>, Option<Wait>),
+    /// The cycle its data and dependences allowed.
+    pub ready: u64,
 }
 
 /// Idle cycles of one unit between two of its issues.
@@ -33,6 +88,8 @@ pub struct Bubble {
     pub cycles: u64,
     /// Why the next op did not issue sooner.
     pub cause: String,
+    /// The idle cycles before the next op was ready, and after, by what held it back.
+    pub split: [(Option<Wait>, u64); 2],
 }
 
 /// How busy one unit is.
@@ -116,6 +173,8 @@ impl FunctionReport {
                 slot: o.class != UnitClass::Icu,
                 text: op_text(f, id as OpId, state),
                 cause: cause(f, state, id as OpId),
+                waits: waits(p),
+                ready: u64::from(p.why.ready),
             });
         }
         for (n, h) in state.new_ops.iter().zip(&emitted.new_handles) {
@@ -163,6 +222,8 @@ impl FunctionReport {
                 slot: true,
                 text,
                 cause,
+                waits: (Some(Wait::Added), None),
+                ready: u64::from(n.at),
             });
         }
         issued.sort_by_key(|a| (a.at, a.unit));
@@ -220,11 +281,14 @@ fn pressure(target: &Target, issued: &[Issued]) -> (Vec<UnitUse>, Vec<Bubble>) {
                 if let Some(p) = prev
                     && i.at > p + 1
                 {
+                    let from = p + 1;
+                    let before = i.ready.clamp(from, i.at) - from;
                     bubbles.push(Bubble {
                         unit,
-                        from: p + 1,
-                        cycles: i.at - p - 1,
+                        from,
+                        cycles: i.at - from,
                         cause: i.cause.clone(),
+                        split: [(i.waits.0, before), (i.waits.1, i.at - from - before)],
                     });
                 }
             }
@@ -265,6 +329,28 @@ fn op_text(f: &Facts, id: OpId, _state: &State) -> String {
         let _ = write!(s, "[{i}]");
     }
     s
+}
+
+/// The kinds of what held a placed op back: before it was ready, and after.
+fn waits(p: &super::state::Placed) -> (Option<Wait>, Option<Wait>) {
+    let first = match p.why.bound {
+        Bound::Start => None,
+        Bound::Order(_) => Some(Wait::Order),
+        Bound::Operand(_) => Some(Wait::Operand),
+        Bound::Consumer(_) => Some(Wait::Reader),
+    };
+    let then = p
+        .why
+        .blocked
+        .filter(|_| p.at > p.why.ready)
+        .map(|b| match b {
+            Blocker::Unit(_) => Wait::Unit,
+            Blocker::Bank(_) => Wait::Bank,
+            Blocker::Plane(_) => Wait::Plane,
+            Blocker::Stream(_) | Blocker::Operand(_) => Wait::Stream,
+            Blocker::Escape(_) | Blocker::Capacity(_) => Wait::Spill,
+        });
+    (first, then)
 }
 
 fn cause(f: &Facts, state: &State, id: OpId) -> String {
@@ -380,6 +466,7 @@ impl FunctionReport {
             self.bubbles.len(),
             idle
         );
+        self.render_bubble_causes(out);
         for bubble in &self.bubbles {
             let _ = writeln!(
                 out,
@@ -393,6 +480,45 @@ impl FunctionReport {
         }
         self.render_timeline(timeline_cycles, out);
         out.push('\n');
+    }
+
+    /// Idle cycles per unit by what held back the op that ended them: the part before
+    /// it was ready by what it waited for, the rest by what was taken.
+    fn render_bubble_causes(&self, out: &mut String) {
+        let mut rows: std::collections::BTreeMap<UnitId, [u64; Wait::ALL.len()]> =
+            std::collections::BTreeMap::new();
+        for b in &self.bubbles {
+            let row = rows.entry(b.unit).or_default();
+            for (wait, cycles) in b.split {
+                // Nothing held it back before it was ready: the unit had nothing to do.
+                if let Some(w) = wait {
+                    row[w as usize] += cycles;
+                }
+            }
+        }
+        let used: Vec<Wait> = Wait::ALL
+            .into_iter()
+            .filter(|&w| rows.values().any(|r| r[w as usize] > 0))
+            .collect();
+        if used.is_empty() {
+            return;
+        }
+        let _ = write!(
+            out,
+            "  idle cycles by what the next op waited for:\n  {:<8}",
+            "unit"
+        );
+        for w in &used {
+            let _ = write!(out, " {:>8}", w.name());
+        }
+        out.push('\n');
+        for (unit, row) in rows {
+            let _ = write!(out, "  {:<8}", unit.to_string());
+            for &w in &used {
+                let _ = write!(out, " {:>8}", row[w as usize]);
+            }
+            out.push('\n');
+        }
     }
 
     fn render_timeline(&self, cycles: u64, out: &mut String) {
