@@ -14,3 +14,5 @@ pub const EXCEEDS_MEMORY: &str = "E1005";
 pub const MISSING_UNIT: &str = "E1006";
 /// The module is not at the tensor stage.
 pub const WRONG_STAGE: &str = "E1007";
+/// A transpose's vectors need more streams into an SXM than the target brings in a cycle.
+pub const TOO_FEW_STREAMS: &str = "E1008";

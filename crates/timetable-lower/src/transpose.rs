@@ -7,10 +7,14 @@
 //! transposes the `g x g` block of every superlane), and each output vector gathers its
 //! superlanes from the blocks with `sxm.rotate` and `vxm.select`.
 
+use crate::codes;
 use crate::emit::Emitter;
 use crate::shape::{Shape, Stored};
 use crate::sink::Sink;
-use timetable_ir::{Handle, Value};
+use timetable_ir::diag::Diagnostic;
+use timetable_ir::registry::UnitClass;
+use timetable_ir::types::ElemType;
+use timetable_ir::{Handle, Target, Value};
 
 pub fn lower(em: &mut Emitter, x: &Stored, perm: &[usize], sink: &Sink) {
     let input = &x.shape;
@@ -62,6 +66,36 @@ pub fn lower(em: &mut Emitter, x: &Stored, perm: &[usize], sink: &Sink) {
             .collect();
         transpose_2d(em, x, &in_rows, out, &out_rows, sink);
     }
+}
+
+/// An `sxm.transpose` reads its `lanes / superlanes` vectors in one cycle, each on its
+/// own stream group, from memory on either side of the SXM: fails unless some SXM has
+/// enough streams coming in from the sides of the chip that hold memory (the scheduler
+/// could never place the op otherwise).
+pub fn check_streams(target: &Target, elem: ElemType) -> Result<(), Diagnostic> {
+    let vectors = target.transpose_group();
+    let need = vectors * target.vector_words(elem);
+    let best = target
+        .units(UnitClass::Sxm)
+        .filter_map(|u| target.position(u))
+        .map(|q| target.memory_streams_into(q))
+        .max()
+        .unwrap_or(0);
+    if need <= best {
+        return Ok(());
+    }
+    Err(Diagnostic::error(
+        codes::TOO_FEW_STREAMS,
+        format!(
+            "transposing `{elem}` needs {need} streams into an SXM in one cycle ({vectors} vectors of {} streams), but `@{}` brings at most {best}",
+            target.vector_words(elem),
+            target.name
+        ),
+    )
+    .note(format!(
+        "each side of the chip that holds memory brings {} streams; a target with more streams, or a narrower element type, can transpose",
+        target.streams
+    )))
 }
 
 /// Transposes the matrix whose row `r` is input row `in_rows[r]` (its columns along the

@@ -129,6 +129,26 @@ impl Target {
         (plane < self.total_planes()).then(|| UnitId::new(UnitClass::Mxm, plane / self.mxm_planes))
     }
 
+    /// Whether a memory slice lies west of position `pos`, and whether one lies east:
+    /// the sides from which a value read from memory (or parked there) can reach `pos`,
+    /// each bringing at most `streams` streams in one cycle.
+    pub fn memory_sides(&self, pos: u32) -> (bool, bool) {
+        let is_mem = |u: &UnitId| u.class == UnitClass::Mem;
+        let at = (pos as usize).min(self.positions.len());
+        let west = self.positions[..at].iter().any(is_mem);
+        let east = self
+            .positions
+            .get(at + 1..)
+            .is_some_and(|rest| rest.iter().any(is_mem));
+        (west, east)
+    }
+
+    /// Streams of values from memory that can reach position `pos` in one cycle.
+    pub fn memory_streams_into(&self, pos: u32) -> u32 {
+        let (west, east) = self.memory_sides(pos);
+        self.streams * (u32::from(west) + u32::from(east))
+    }
+
     /// Lanes per superlane: the size of the SXM transpose block.
     pub fn transpose_group(&self) -> u32 {
         self.lanes / self.superlanes

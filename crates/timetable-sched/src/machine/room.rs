@@ -8,7 +8,6 @@ use super::codes;
 use super::facts::{OpFacts, Place, ValueFacts};
 use timetable_ir::diag::Diagnostic;
 use timetable_ir::ir::Function;
-use timetable_ir::registry::UnitClass;
 use timetable_ir::target::Target;
 
 /// Fails on the first op that fits at none of its positions.
@@ -18,10 +17,6 @@ pub(crate) fn check(
     ops: &[OpFacts],
     values: &[Option<ValueFacts>],
 ) -> Result<(), Diagnostic> {
-    let positions = target.positions();
-    let mem: Vec<u32> = (0..positions.len() as u32)
-        .filter(|&p| positions[p as usize].class == UnitClass::Mem)
-        .collect();
     let room = target.streams;
     for o in ops.iter().filter(|o| o.operands.len() > 1) {
         let widths: Vec<(u32, &[u32])> = o
@@ -35,8 +30,7 @@ pub(crate) fn check(
             continue;
         }
         let fits_at = |q: u32| {
-            let west_mem = mem.iter().any(|&m| m < q);
-            let east_mem = mem.iter().any(|&m| m > q);
+            let (west_mem, east_mem) = target.memory_sides(q);
             // Streams that must come from one side, and those that may come from either.
             let (mut west, mut east, mut either) = (0, 0, 0);
             for &(w, from) in &widths {
