@@ -591,11 +591,20 @@ impl Decoder<'_> {
         if self.f.op(producer).source {
             stored.push(Stored::Source(producer));
         }
-        stored.extend(
-            self.state.homes_of[v.index()]
-                .iter()
-                .map(|&h| Stored::Home(h)),
-        );
+        // A spill slot only when reading it directly failed for its bank being taken
+        // then (another operand's read, say): a relay takes longer than a direct read,
+        // so it cannot help one that is too early, and costs a search of the cycles
+        // before.
+        let read = self.f.read_latency();
+        for &id in &self.state.homes_of[v.index()] {
+            let h = &self.state.homes[id as usize];
+            let busy = t
+                .checked_sub(read + q.abs_diff(h.pos))
+                .is_some_and(|r| r >= h.ready && !self.state.fits(Res::Bank(h.bank), r, 1));
+            if busy {
+                stored.push(Stored::Home(id));
+            }
+        }
         for s in stored {
             if let Some(c) = self.relay_from(s, q, t, serves, note) {
                 return Some(c);
@@ -783,10 +792,10 @@ impl Decoder<'_> {
     }
 
     /// The directions to try for a value leaving `pos` for `q`.
-    fn directions_from(&self, pos: u32, q: u32) -> Vec<Direction> {
+    fn directions_from(&self, pos: u32, q: u32) -> [Direction; 2] {
         match towards(pos, q) {
-            Some(d) => vec![d, opposite(d)],
-            None => vec![Direction::East, Direction::West],
+            Some(d) => [d, opposite(d)],
+            None => [Direction::East, Direction::West],
         }
     }
 
