@@ -127,6 +127,33 @@ impl ResourceProfile {
         }
     }
 
+    /// The last period `<= from` in which `amount` more units fit, if any.
+    /// `amount` must not exceed the capacity.
+    pub fn prev_room(&mut self, from: u32, amount: u32) -> Option<u32> {
+        debug_assert!(amount <= self.capacity);
+        let limit = self.capacity - amount;
+        let from = from as usize;
+        if from >= self.high_water {
+            return Some(from as u32);
+        }
+        let block = from / BLOCK;
+        let start = block * BLOCK;
+        if let Some(i) = self.usage[start..=from].iter().rposition(|&u| u <= limit) {
+            return Some((start + i) as u32);
+        }
+        if block == 0 {
+            return None;
+        }
+        self.flush();
+        let b = self.last_block_with_room(block - 1, limit)?;
+        let start = b * BLOCK;
+        let i = self.usage[start..start + BLOCK]
+            .iter()
+            .rposition(|&u| u <= limit)
+            .expect("the block minimum promised room");
+        Some((start + i) as u32)
+    }
+
     /// The last period of `[start, start + length)` in which `amount` more
     /// units do not fit. Scanning backwards lets the caller jump past it.
     pub fn last_conflict(&self, start: u32, length: u32, amount: u32) -> Option<u32> {
@@ -256,6 +283,33 @@ impl ResourceProfile {
                 }
             }
             node += 1;
+        }
+    }
+}
+
+impl ResourceProfile {
+    /// The last block `<= last` whose minimum usage is at most `limit`.
+    fn last_block_with_room(&self, last: usize, limit: u32) -> Option<usize> {
+        let mut node = self.leaves + last.min(self.leaves - 1);
+        loop {
+            if self.block_min[node] <= limit {
+                while node < self.leaves {
+                    node = 2 * node + 1;
+                    if self.block_min[node] > limit {
+                        node -= 1;
+                    }
+                }
+                return Some(node - self.leaves);
+            }
+            // Climb while `node` is a left child, then step to the next subtree on
+            // the left; the leftmost path ends at the root.
+            while node & 1 == 0 {
+                node /= 2;
+            }
+            if node == 1 {
+                return None;
+            }
+            node -= 1;
         }
     }
 }
@@ -478,6 +532,31 @@ mod tests {
         }
         for (t, &u) in naive.iter().enumerate() {
             assert_eq!(profile.usage_at(t as u32), u);
+        }
+    }
+
+    #[test]
+    fn prev_room_agrees_with_a_backward_scan() {
+        let mut profile = ResourceProfile::new(2);
+        let mut naive = vec![0u32; 3000];
+        let mut x = 99u64;
+        for _ in 0..400 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            // Long busy stretches, so whole blocks are skipped.
+            let (from, length) = ((x >> 33) as u32 % 2500, 1 + (x >> 20) as u32 % 200);
+            if profile.fits(from, length, 1) {
+                profile.add(from, length, 1);
+                naive[from as usize..(from + length) as usize]
+                    .iter_mut()
+                    .for_each(|u| *u += 1);
+            }
+            for amount in [1, 2] {
+                let at = (x >> 8) as u32 % 3000;
+                let expected = (0..=at).rev().find(|&t| naive[t as usize] + amount <= 2);
+                assert_eq!(profile.prev_room(at, amount), expected, "from {at}");
+            }
         }
     }
 

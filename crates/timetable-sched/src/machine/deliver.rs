@@ -29,7 +29,8 @@ use timetable_ir::{Handle, Value};
 /// direction).
 pub(crate) type SpillSite = (u32, u32, u32, Direction);
 
-/// Relay attempts per operand (see [`Decoder::relay`]), and cycles looked at for them.
+/// Relay attempts per operand (see [`Decoder::relay`]), and cycles looked at for them
+/// (cycles in which the read's bank is free; busy stretches are skipped whole).
 const RELAY_TRIES: usize = 16;
 const RELAY_LOOKS: usize = 256;
 
@@ -645,7 +646,13 @@ impl Decoder<'_> {
         let latest = hi.map_or(latest, |hi| hi.min(latest));
         let (mut tries, mut looks) = (0, 0);
         let mut r = latest;
-        while r >= lo && tries < RELAY_TRIES && looks < RELAY_LOOKS {
+        while tries < RELAY_TRIES && looks < RELAY_LOOKS {
+            // Straight to the last cycle the read's bank (or plane) is free: behind a
+            // busy bank, stepping a cycle at a time cost an attempt's worth per cycle.
+            match self.state.prev_room(res, r) {
+                Some(free) if free >= lo => r = free,
+                _ => break,
+            }
             looks += 1;
             for dir in self.directions_from(pos, q) {
                 // Cheap checks first: the read's bank, and some slice on the way with

@@ -409,6 +409,11 @@ impl State {
         self.undo.push(Undo::Book(r, at, len));
     }
 
+    /// The last period `<= from` where `r` has room for one more.
+    pub(crate) fn prev_room(&mut self, r: Res, from: u32) -> Option<u32> {
+        self.res.profile_mut(r).prev_room(from, 1)
+    }
+
     /// The first period `>= from` where `r` has room for one more.
     pub(crate) fn next_room(&mut self, r: Res, from: u32) -> u32 {
         self.res.profile_mut(r).next_room(from, 1)
