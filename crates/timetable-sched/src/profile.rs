@@ -489,6 +489,12 @@ fn block_minimum(usage: &[u32], block: usize) -> u32 {
 mod tests {
     use super::*;
 
+    /// A deterministic pseudo-random sequence (a linear congruential step).
+    fn step(x: u64) -> u64 {
+        x.wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407)
+    }
+
     /// The obvious quadratic definition the profile must agree with.
     fn naive_earliest_fit(
         usage: &[u32],
@@ -511,9 +517,7 @@ mod tests {
         // A deterministic pseudo-random booking pattern reaching past the first grow.
         let mut x = 12345u64;
         for _ in 0..600 {
-            x = x
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
+            x = step(x);
             let from = (x >> 33) as u32 % 900;
             let length = 1 + (x >> 20) as u32 % 40;
             let amount = 1 + (x >> 10) as u32 % capacity;
@@ -541,9 +545,7 @@ mod tests {
         let mut naive = vec![0u32; 3000];
         let mut x = 99u64;
         for _ in 0..400 {
-            x = x
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
+            x = step(x);
             // Long busy stretches, so whole blocks are skipped.
             let (from, length) = ((x >> 33) as u32 % 2500, 1 + (x >> 20) as u32 % 200);
             if profile.fits(from, length, 1) {
