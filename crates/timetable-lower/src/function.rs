@@ -307,10 +307,8 @@ impl Lowering<'_, '_> {
                     }
                 };
                 let x = input(0);
-                if perm.last() != Some(&(rank - 1)) {
-                    transpose::check_streams(self.em.target, x.shape.elem)
-                        .map_err(|d| vec![d.primary(self.func.op_span(h), "this transpose")])?;
-                }
+                transpose::check_streams(self.em.target, x.shape.elem, &perm)
+                    .map_err(|d| vec![d.primary(self.func.op_span(h), "this transpose")])?;
                 transpose::lower(&mut self.em, &x, &perm, sink);
             }
             Opcode::TensorReshape => reshape::lower(&mut self.em, &input(0), sink),

@@ -30,7 +30,7 @@ pub fn lower(em: &mut Emitter, x: &Stored, perm: &[usize], sink: &Sink) {
         }
         i
     };
-    if perm[last] == last {
+    if !moves_lanes(perm) {
         for ro in 0..out.rows() {
             let ri = input.row_of(&input_row(&out.row_index(ro)));
             for c in 0..out.chunks() {
@@ -68,11 +68,19 @@ pub fn lower(em: &mut Emitter, x: &Stored, perm: &[usize], sink: &Sink) {
     }
 }
 
+/// Whether `perm` moves the last axis: only then does the transpose go through the SXM.
+fn moves_lanes(perm: &[usize]) -> bool {
+    perm.last() != Some(&(perm.len() - 1))
+}
+
 /// An `sxm.transpose` reads its `lanes / superlanes` vectors in one cycle, each on its
-/// own stream group, from memory on either side of the SXM: fails unless some SXM has
-/// enough streams coming in from the sides of the chip that hold memory (the scheduler
-/// could never place the op otherwise).
-pub fn check_streams(target: &Target, elem: ElemType) -> Result<(), Diagnostic> {
+/// own stream group, from memory on either side of the SXM: a transpose by `perm` that
+/// needs one fails unless some SXM has enough streams coming in from the sides of the
+/// chip that hold memory (the scheduler could never place the op otherwise).
+pub fn check_streams(target: &Target, elem: ElemType, perm: &[usize]) -> Result<(), Diagnostic> {
+    if !moves_lanes(perm) {
+        return Ok(());
+    }
     let vectors = target.transpose_group();
     let need = vectors * target.vector_words(elem);
     let best = target

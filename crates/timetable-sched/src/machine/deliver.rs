@@ -164,16 +164,11 @@ impl Decoder<'_> {
         serves: OpId,
         note: &mut impl FnMut(Blocker),
     ) -> Option<CopyId> {
-        let read = self.f.read_latency();
         for i in 0..self.state.homes_of[v.index()].len() {
             let id = self.state.homes_of[v.index()][i];
-            let h = self.state.homes[id as usize];
-            let Some(r) = t.checked_sub(read + q.abs_diff(h.pos)) else {
+            let Some(r) = self.home_read_cycle(id, q, t) else {
                 continue;
             };
-            if r < h.ready {
-                continue;
-            }
             let mark = self.state.mark();
             match self.read_home(id, r, t, q, serves) {
                 Ok(c) => return Some(c),
@@ -184,6 +179,14 @@ impl Decoder<'_> {
             }
         }
         None
+    }
+
+    /// The cycle a read of spill slot `id` must issue in to reach `q` in cycle `t`, if
+    /// the slot holds its value by then.
+    fn home_read_cycle(&self, id: HomeId, q: u32, t: u32) -> Option<u32> {
+        let h = &self.state.homes[id as usize];
+        t.checked_sub(self.f.read_latency() + q.abs_diff(h.pos))
+            .filter(|&r| r >= h.ready)
     }
 
     /// Reads spill slot `id` in cycle `r` (at or after it is ready), the copy kept on its
@@ -596,12 +599,11 @@ impl Decoder<'_> {
         // then (another operand's read, say): a relay takes longer than a direct read,
         // so it cannot help one that is too early, and costs a search of the cycles
         // before.
-        let read = self.f.read_latency();
         for &id in &self.state.homes_of[v.index()] {
-            let h = &self.state.homes[id as usize];
-            let busy = t
-                .checked_sub(read + q.abs_diff(h.pos))
-                .is_some_and(|r| r >= h.ready && !self.state.fits(Res::Bank(h.bank), r, 1));
+            let bank = self.state.homes[id as usize].bank;
+            let busy = self
+                .home_read_cycle(id, q, t)
+                .is_some_and(|r| !self.state.fits(Res::Bank(bank), r, 1));
             if busy {
                 stored.push(Stored::Home(id));
             }
@@ -655,9 +657,9 @@ impl Decoder<'_> {
             }
             looks += 1;
             for dir in self.directions_from(pos, q) {
-                // Cheap checks first: the read's bank, and some slice on the way with
-                // its bank free when the copy passes and when it is read back.
-                if !self.state.fits(res, r, 1) || !self.any_site(pos, r + latency, dir, q, t) {
+                // Cheap check first (the read's bank is free in `r`): some slice on the
+                // way with its bank free when the copy passes and when it is read back.
+                if !self.any_site(pos, r + latency, dir, q, t) {
                     continue;
                 }
                 tries += 1;

@@ -1,12 +1,12 @@
 //! Choosing the op list the decoder schedules: the order of the engine's schedule of
 //! the abstract problem (each op holding its issue resource for a cycle, streams left
 //! out), the engine's priority rules and program order as the baseline, then the
-//! engine's genetic search over op lists within the budget. The best list is decoded once more at the end, so the result is exactly the
-//! best schedule seen; it is never worse than the baseline.
+//! engine's genetic search over op lists within the budget. The best list is decoded
+//! once more at the end, so the result is exactly the best schedule seen; it is never
+//! worse than the baseline.
 
 use super::decoder::Decoder;
-use super::facts::{Facts, OpId};
-use super::facts::{Issue, Place};
+use super::facts::{Facts, Issue, OpId, Place};
 use super::state::State;
 use super::{MachineEffort, MachineOptions};
 use crate::genetic::{ListSearch, SearchBudget};
@@ -41,6 +41,12 @@ fn problem(f: &Facts) -> Problem {
     for o in &f.ops {
         b.add_activity(o.latency, &[]);
     }
+    with_dependences(b, f)
+}
+
+/// Adds the dataflow DAG's dependences (with their delays) between the activities of
+/// `f`'s ops, one per op in order, and builds the problem.
+fn with_dependences(mut b: ProblemBuilder, f: &Facts) -> Problem {
     for &(from, to, latency) in &f.edges {
         b.add_precedence(ActivityId(from), ActivityId(to), i64::from(latency));
     }
@@ -80,11 +86,7 @@ fn abstract_problem(f: &Facts) -> Problem {
             None => b.add_activity(0, &[]),
         };
     }
-    for &(from, to, latency) in &f.edges {
-        b.add_precedence(ActivityId(from), ActivityId(to), i64::from(latency));
-    }
-    b.build()
-        .expect("the dependence DAG is acyclic and its delays are small")
+    with_dependences(b, f)
 }
 
 fn ids(list: &[ActivityId]) -> Vec<OpId> {
